@@ -1,0 +1,143 @@
+package model
+
+import (
+	"strings"
+)
+
+// Contact is a person: a customer's employee, a prospect, a partner.
+type Contact struct {
+	Meta
+	FirstName    string         `gorm:"size:200" json:"first_name"`
+	MiddleName   string         `gorm:"size:200" json:"middle_name"`
+	LastName     string         `gorm:"size:200" json:"last_name"`
+	DisplayName  string         `gorm:"size:400;not null" json:"display_name"`
+	Title        string         `gorm:"size:200" json:"title"`
+	AccountID    *string        `gorm:"size:36" json:"account_id"`
+	OwnerID      *string        `gorm:"size:36" json:"owner_id"`
+	Language     string         `gorm:"size:16" json:"language"`
+	Birthday     *Date          `gorm:"type:varchar(10)" json:"birthday"`
+	Notes        string         `json:"notes"`
+	PhotoID      *string        `gorm:"size:36" json:"photo_id"`
+	Tags         []string       `gorm:"serializer:json" json:"tags"`
+	CustomFields map[string]any `gorm:"serializer:json" json:"custom_fields"`
+	Emails       []Labeled      `gorm:"serializer:json" json:"emails"`
+	Phones       []Labeled      `gorm:"serializer:json" json:"phones"`
+	Addresses    []Address      `gorm:"serializer:json" json:"addresses"`
+	SortName     string         `gorm:"size:400;not null" json:"-"`
+}
+
+// Entity implements Record.
+func (*Contact) Entity() string { return "contact" }
+
+// OwnerTeam implements Owned.
+func (c *Contact) OwnerTeam() (string, string) { return deref(c.OwnerID), "" }
+
+// Normalize implements Record. The display name defaults to "First Middle
+// Last"; the sort name is the folded "Last First Middle".
+func (c *Contact) Normalize() {
+	c.FirstName = strings.TrimSpace(c.FirstName)
+	c.MiddleName = strings.TrimSpace(c.MiddleName)
+	c.LastName = strings.TrimSpace(c.LastName)
+	c.Title = strings.TrimSpace(c.Title)
+	c.Language = strings.TrimSpace(c.Language)
+	c.DisplayName = strings.TrimSpace(c.DisplayName)
+	if c.DisplayName == "" {
+		c.DisplayName = joinNonEmpty(c.FirstName, c.MiddleName, c.LastName)
+	}
+	if c.DisplayName == "" && len(c.Emails) > 0 {
+		c.DisplayName = strings.TrimSpace(c.Emails[0].Value)
+	}
+	c.Emails = cleanLabeled(c.Emails, "work")
+	for i := range c.Emails {
+		c.Emails[i].Value = strings.ToLower(c.Emails[i].Value)
+	}
+	c.Phones = cleanLabeled(c.Phones, "work")
+	c.Addresses = cleanAddresses(c.Addresses)
+	c.Tags = cleanTags(c.Tags)
+	if c.CustomFields == nil {
+		c.CustomFields = map[string]any{}
+	}
+	for _, p := range []**string{&c.AccountID, &c.OwnerID, &c.PhotoID} {
+		emptyToNil(p)
+	}
+	sort := joinNonEmpty(c.LastName, c.FirstName, c.MiddleName)
+	if sort == "" {
+		sort = c.DisplayName
+	}
+	c.SortName = Fold(sort)
+}
+
+// Validate implements Record.
+func (c *Contact) Validate() error {
+	fe := FieldErrors{}
+	if c.DisplayName == "" {
+		fe.Add("display_name", "a contact needs a name or an e-mail address")
+	}
+	validateEmails(fe, "emails", c.Emails)
+	validatePhones(fe, "phones", c.Phones)
+	validateRef(fe, "account_id", c.AccountID)
+	validateRef(fe, "owner_id", c.OwnerID)
+	validateRef(fe, "photo_id", c.PhotoID)
+	for i, t := range c.Tags {
+		if len(t) > 100 {
+			fe.Add("tags["+itoa(i)+"]", "at most 100 bytes")
+		}
+	}
+	return fe.Err()
+}
+
+// SearchKeys implements Searchable: name words, e-mails and E.164 phones.
+func (c *Contact) SearchKeys() []SearchKey {
+	keys := wordKeys(c.FirstName, c.MiddleName, c.LastName, c.DisplayName)
+	for _, e := range c.Emails {
+		keys = append(keys, SearchKey{KeyEmail, e.Value})
+		local, _, _ := strings.Cut(e.Value, "@")
+		keys = append(keys, wordKeys(local)...)
+	}
+	for _, p := range c.Phones {
+		if e, ok := NormalizePhone(p.Value); ok {
+			keys = append(keys, SearchKey{KeyPhone, e})
+		}
+	}
+	return dedupeKeys(keys)
+}
+
+// DuplicateKeys are the values that identify the same person: e-mails and
+// normalised phones.
+func (c *Contact) DuplicateKeys() []SearchKey {
+	var keys []SearchKey
+	for _, k := range c.SearchKeys() {
+		if k.Kind != KeyWord {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func dedupeKeys(keys []SearchKey) []SearchKey {
+	seen := map[SearchKey]bool{}
+	out := keys[:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+
+// Refs implements Referrer.
+func (c *Contact) Refs() []Ref {
+	return []Ref{{"account_id", "account", c.AccountID}, {"owner_id", "user", c.OwnerID}, {"photo_id", "attachment", c.PhotoID}}
+}

@@ -1,0 +1,88 @@
+package model
+
+// Visibility says who may see and change records of an entity. It is the one
+// place the access policy lives; store queries apply it.
+type Visibility int
+
+const (
+	// AllStaff records are shared by every employee (one customer picture
+	// across sales and support); any staff member with write scope may change them.
+	AllStaff Visibility = iota
+	// OwnerOnly records are seen and changed by their owner and admins.
+	OwnerOnly
+	// TeamScoped records are seen by their owner, members of their team,
+	// managers of that team and admins; changed by the owner, the team's
+	// managers and admins.
+	TeamScoped
+	// AdminOnly records are seen and changed by admins only.
+	AdminOnly
+)
+
+// Policies maps entity names to their visibility. Later issues register
+// owner- or team-scoped entities (opportunities, quotes) here.
+var Policies = map[string]Visibility{
+	"account":    AllStaff,
+	"contact":    AllStaff,
+	"activity":   AllStaff,
+	"attachment": AllStaff,
+	"team":       AllStaff,
+	"territory":  AllStaff,
+	"user":       AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
+}
+
+// PolicyFor returns the visibility of entity; unknown entities are admin-only
+// so that forgetting to register one fails closed.
+func PolicyFor(entity string) Visibility {
+	if v, ok := Policies[entity]; ok {
+		return v
+	}
+	return AdminOnly
+}
+
+// Owned is implemented by records that have an owner and a team.
+type Owned interface {
+	OwnerTeam() (ownerID, teamID string)
+}
+
+// CanSee reports whether a may read a record of entity owned by ownerID in teamID.
+func CanSee(a Actor, entity, ownerID, teamID string) bool {
+	if !a.IsStaff() {
+		return false
+	}
+	if a.IsAdmin() {
+		return true
+	}
+	switch PolicyFor(entity) {
+	case AllStaff:
+		return true
+	case OwnerOnly:
+		return ownerID != "" && ownerID == a.UserID
+	case TeamScoped:
+		return (ownerID != "" && ownerID == a.UserID) || (teamID != "" && contains(a.TeamIDs, teamID))
+	default:
+		return false
+	}
+}
+
+// CanWrite reports whether a may create, change or delete such a record.
+func CanWrite(a Actor, entity, ownerID, teamID string) bool {
+	if !a.HasScope(ScopeWrite) || !CanSee(a, entity, ownerID, teamID) {
+		return false
+	}
+	if entity == "user" || entity == "team" || entity == "territory" {
+		return a.IsAdmin()
+	}
+	if PolicyFor(entity) == TeamScoped && ownerID != a.UserID && !a.IsAdmin() {
+		return a.Role == RoleManager && contains(a.TeamIDs, teamID)
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

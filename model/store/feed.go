@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"rapport/model"
+	"rapport/model/migrate"
+)
+
+// feedLockID is the PostgreSQL advisory lock that orders feed appends.
+const feedLockID = 0x52415050 // "RAPP"
+
+type pendingChange struct {
+	change *model.Change
+}
+
+// recordChange queues a feed row for rec in the transaction in ctx.
+func (s *Store) recordChange(ctx context.Context, rec model.Record, op string, fields map[string]model.FieldChange) error {
+	st := s.inTx(ctx)
+	if st == nil {
+		return fmt.Errorf("store: change recorded outside a transaction")
+	}
+	snap, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	a := model.ActorFrom(ctx)
+	m := rec.RecordMeta()
+	st.changes = append(st.changes, &pendingChange{&model.Change{
+		Entity: rec.Entity(), RecordID: m.ID, Op: op, Version: m.Version,
+		ActorID: a.UserID, Actor: a.Name, At: m.UpdatedAt, Fields: fields, Snapshot: snap,
+	}})
+	return nil
+}
+
+// flushFeed appends the transaction's changes as its last statements.
+//
+// Gap safety: a reader that has seen seq N must never later find a committed
+// change below N. On PostgreSQL a sequence is not commit-ordered, so each
+// writer takes a transaction-scoped advisory lock before drawing feed seqs and
+// keeps it until commit: seqs are then handed out in commit order, and readers
+// need no filtering. The lock is held only for the final insert and the
+// commit. SQLite has one writer at a time, so its seqs are commit-ordered already.
+func (s *Store) flushFeed(ctx context.Context, st *txState) error {
+	if len(st.changes) == 0 {
+		return nil
+	}
+	if s.engine == migrate.Postgres {
+		if err := st.db.Exec("SELECT pg_advisory_xact_lock(?)", feedLockID).Error; err != nil {
+			return fmt.Errorf("store: feed lock: %w", err)
+		}
+	}
+	rows := make([]*model.Change, len(st.changes))
+	for i, c := range st.changes {
+		rows[i] = c.change
+	}
+	if err := st.db.CreateInBatches(rows, 200).Error; err != nil {
+		return fmt.Errorf("store: feed append: %w", err)
+	}
+	st.changes = nil
+	return nil
+}
+
+// Changes returns up to limit feed rows after seq since, oldest first.
+func (s *Store) Changes(ctx context.Context, since int64, limit int) ([]model.Change, error) {
+	if !model.ActorFrom(ctx).IsStaff() {
+		return nil, model.Errorf(model.EFORBIDDEN, "the change feed is for staff")
+	}
+	var out []model.Change
+	err := s.conn(ctx).Where("seq > ?", since).Order("seq").Limit(clampLimit(limit, 1000)).Find(&out).Error
+	return out, dbErr(err)
+}
+
+// History returns every change of one record, oldest first.
+func (s *Store) History(ctx context.Context, entity, id string) ([]model.Change, error) {
+	var out []model.Change
+	err := s.conn(ctx).Where("entity = ? AND record_id = ?", entity, id).Order("seq").Find(&out).Error
+	return out, dbErr(err)
+}
+
+// LastSeq returns the newest feed seq (0 for an empty feed).
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	var seq *int64
+	err := s.conn(ctx).Model(&model.Change{}).Select("MAX(seq)").Scan(&seq).Error
+	if seq == nil {
+		return 0, dbErr(err)
+	}
+	return *seq, dbErr(err)
+}
+
+func clampLimit(n, max int) int {
+	if n <= 0 {
+		return 50
+	}
+	if n > max {
+		return max
+	}
+	return n
+}

@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"rapport/model"
+)
+
+// Tables maps entity names to their tables.
+var Tables = map[string]string{
+	"user":       "users",
+	"team":       "teams",
+	"territory":  "territories",
+	"account":    "accounts",
+	"contact":    "contacts",
+	"activity":   "activities",
+	"attachment": "attachments",
+}
+
+// RecordPtr constrains generic store functions to pointers to record structs.
+type RecordPtr[T any] interface {
+	*T
+	model.Record
+}
+
+// Create inserts rec as version 1 and appends its create change.
+func Create[T any, P RecordPtr[T]](ctx context.Context, s *Store, rec P) error {
+	return CreateMany[T, P](ctx, s, []P{rec})
+}
+
+// CreateMany inserts records in one transaction with multi-row inserts: the
+// path imports take. All are validated before anything is written.
+func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	a := model.ActorFrom(ctx)
+	t := now()
+	for _, rec := range recs {
+		m := rec.RecordMeta()
+		if m.ID == "" {
+			m.ID = model.NewID()
+		}
+		m.Version, m.CreatedAt, m.UpdatedAt, m.CreatedBy, m.UpdatedBy, m.DeletedAt = 1, t, t, a.UserID, a.UserID, nil
+		rec.Normalize()
+		if err := rec.Validate(); err != nil {
+			return err
+		}
+		if err := authorizeWrite(a, rec); err != nil {
+			return err
+		}
+	}
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.checkRefs(ctx, recordsOf(recs)); err != nil {
+			return err
+		}
+		if err := s.conn(ctx).CreateInBatches(recs, 100).Error; err != nil {
+			return dbErr(err)
+		}
+		if err := s.reindex(ctx, recordsOf(recs), false); err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			after, err := model.ToMap(rec)
+			if err != nil {
+				return err
+			}
+			if err := s.recordChange(ctx, rec, model.OpCreate, model.Diff(map[string]any{}, after)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Get returns the live record with id that the actor in ctx may see.
+func Get[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string) (P, error) {
+	rec := P(new(T))
+	if !model.ValidID(id) {
+		return nil, notFound()
+	}
+	err := s.conn(ctx).Where("id = ? AND deleted_at IS NULL", id).Take(rec).Error
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	if !canSee(model.ActorFrom(ctx), rec) {
+		return nil, notFound()
+	}
+	return rec, nil
+}
+
+// Update loads the record, checks ifVersion (0 skips the check), applies
+// mutate, validates and writes the next version with its change row. An
+// update that changes nothing writes nothing and returns the record as is.
+func Update[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifVersion int64, mutate func(P) error) (P, error) {
+	var out P
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		cur, err := getForUpdate[T, P](ctx, s, id)
+		if err != nil {
+			return err
+		}
+		if ifVersion != 0 && cur.RecordMeta().Version != ifVersion {
+			return model.Errorf(model.EPRECONDITION, "the record changed: version is %d, not %d", cur.RecordMeta().Version, ifVersion)
+		}
+		a := model.ActorFrom(ctx)
+		if err := authorizeWrite(a, cur); err != nil {
+			return err
+		}
+		before, err := model.ToMap(cur)
+		if err != nil {
+			return err
+		}
+		saved := *cur.RecordMeta()
+		if err := mutate(cur); err != nil {
+			return err
+		}
+		*cur.RecordMeta() = saved // server-owned fields never come from the client
+		cur.Normalize()
+		if err := cur.Validate(); err != nil {
+			return err
+		}
+		if err := authorizeWrite(a, cur); err != nil {
+			return err
+		}
+		after, err := model.ToMap(cur)
+		if err != nil {
+			return err
+		}
+		diff := model.Diff(before, after)
+		out = cur
+		if len(diff) == 0 {
+			return nil
+		}
+		if err := s.checkRefs(ctx, []model.Record{cur}); err != nil {
+			return err
+		}
+		return s.writeVersion(ctx, cur, saved.Version, model.OpUpdate, diff)
+	})
+	return out, err
+}
+
+// Delete soft-deletes the record, leaving a tombstone and a delete change.
+func Delete[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifVersion int64) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		cur, err := getForUpdate[T, P](ctx, s, id)
+		if err != nil {
+			return err
+		}
+		if ifVersion != 0 && cur.RecordMeta().Version != ifVersion {
+			return model.Errorf(model.EPRECONDITION, "the record changed: version is %d, not %d", cur.RecordMeta().Version, ifVersion)
+		}
+		if err := authorizeWrite(model.ActorFrom(ctx), cur); err != nil {
+			return err
+		}
+		m := cur.RecordMeta()
+		old := m.Version
+		t := now()
+		m.DeletedAt = &t
+		diff := map[string]model.FieldChange{"deleted_at": {Old: nil, New: t}}
+		return s.writeVersion(ctx, cur, old, model.OpDelete, diff)
+	})
+}
+
+// writeVersion stores rec as the version after oldVersion, guarded by that
+// version so concurrent writers cannot both win, and queues its change.
+func (s *Store) writeVersion(ctx context.Context, rec model.Record, oldVersion int64, op string, diff map[string]model.FieldChange) error {
+	m := rec.RecordMeta()
+	a := model.ActorFrom(ctx)
+	m.Version = oldVersion + 1
+	m.UpdatedAt = now()
+	m.UpdatedBy = a.UserID
+	res := s.conn(ctx).Model(rec).Where("version = ?", oldVersion).
+		Select("*").Omit("id", "created_at", "created_by").Updates(rec)
+	if res.Error != nil {
+		return dbErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return model.Errorf(model.ECONFLICT, "the record was changed concurrently; reload and retry")
+	}
+	if err := s.reindex(ctx, []model.Record{rec}, true); err != nil {
+		return err
+	}
+	return s.recordChange(ctx, rec, op, diff)
+}
+
+// getForUpdate loads a live record inside a write transaction, locking its
+// row on PostgreSQL (SQLite's IMMEDIATE transaction already excludes writers).
+func getForUpdate[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string) (P, error) {
+	rec := P(new(T))
+	if !model.ValidID(id) {
+		return nil, notFound()
+	}
+	q := s.conn(ctx).Where("id = ? AND deleted_at IS NULL", id)
+	if s.engine == "postgres" {
+		q = q.Clauses(forUpdate())
+	}
+	if err := q.Take(rec).Error; err != nil {
+		return nil, dbErr(err)
+	}
+	if !canSee(model.ActorFrom(ctx), rec) {
+		return nil, notFound()
+	}
+	return rec, nil
+}
+
+// checkRefs verifies that every reference of recs names a live record, with
+// one query per referenced entity.
+func (s *Store) checkRefs(ctx context.Context, recs []model.Record) error {
+	want := map[string]map[string][]string{} // entity → id → fields
+	for _, r := range recs {
+		ref, ok := r.(model.Referrer)
+		if !ok {
+			continue
+		}
+		for _, x := range ref.Refs() {
+			if x.ID == nil || *x.ID == "" {
+				continue
+			}
+			if want[x.Entity] == nil {
+				want[x.Entity] = map[string][]string{}
+			}
+			want[x.Entity][*x.ID] = append(want[x.Entity][*x.ID], x.Field)
+		}
+	}
+	fe := model.FieldErrors{}
+	for entity, ids := range want {
+		list := make([]string, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		var found []string
+		if err := s.conn(ctx).Table(Tables[entity]).Where("id IN ? AND deleted_at IS NULL", list).Pluck("id", &found).Error; err != nil {
+			return dbErr(err)
+		}
+		have := map[string]bool{}
+		for _, id := range found {
+			have[id] = true
+		}
+		for id, fields := range ids {
+			if !have[id] {
+				for _, f := range fields {
+					fe.Add(f, fmt.Sprintf("no %s with id %s", entity, id))
+				}
+			}
+		}
+	}
+	return fe.Err()
+}
+
+func recordsOf[P model.Record](recs []P) []model.Record {
+	out := make([]model.Record, len(recs))
+	for i, r := range recs {
+		out[i] = r
+	}
+	return out
+}
+
+func notFound() error { return model.Errorf(model.ENOTFOUND, "no such record") }
+
+// EntityOf returns the entity name of record type P.
+func EntityOf[T any, P RecordPtr[T]]() string { return P(new(T)).Entity() }
+

@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"rapport/model"
+	"rapport/model/migrate"
+	"rapport/model/store"
+	"rapport/model/storetest"
+)
+
+func TestMigrateToLatest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		v, err := migrate.Current(ctx, s.Engine(), s.DB())
+		if err != nil || v != migrate.Latest() {
+			t.Fatalf("version %d, %v; want %d", v, err, migrate.Latest())
+		}
+		if err := s.CheckSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Migrate(ctx); err != nil || n != 0 {
+			t.Fatalf("second migrate ran %d, %v", n, err)
+		}
+	})
+}
+
+func TestContactLifecycleWritesFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := &model.Contact{FirstName: "Иван", LastName: "Петров", Emails: []model.Labeled{{Value: "Ivan@Example.RU"}}}
+		if err := store.Create(ctx, s, c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Version != 1 || c.DisplayName != "Иван Петров" || c.Emails[0].Value != "ivan@example.ru" {
+			t.Fatalf("created %+v", c)
+		}
+		got, err := store.Get[model.Contact](ctx, s, c.ID)
+		if err != nil || got.DisplayName != "Иван Петров" {
+			t.Fatalf("get %v %v", got, err)
+		}
+		up, err := store.Update(ctx, s, c.ID, 1, func(c *model.Contact) error { c.Title = "Директор"; return nil })
+		if err != nil || up.Version != 2 {
+			t.Fatalf("update %v %v", up, err)
+		}
+		if _, err := store.Update(ctx, s, c.ID, 1, func(c *model.Contact) error { c.Title = "x"; return nil }); model.ErrorCode(err) != model.EPRECONDITION {
+			t.Fatalf("stale update: %v", err)
+		}
+		if err := store.Delete[model.Contact](ctx, s, c.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Get[model.Contact](ctx, s, c.ID); model.ErrorCode(err) != model.ENOTFOUND {
+			t.Fatalf("get deleted: %v", err)
+		}
+		changes, err := s.Changes(ctx, 0, 10)
+		if err != nil || len(changes) != 3 {
+			t.Fatalf("changes %v %v", changes, err)
+		}
+		if changes[1].Fields["title"].New != "Директор" || changes[2].Op != model.OpDelete || changes[2].Version != 3 {
+			t.Fatalf("feed %+v", changes)
+		}
+		hist, err := s.History(ctx, "contact", c.ID)
+		if err != nil || len(hist) != 3 {
+			t.Fatalf("history %v %v", hist, err)
+		}
+	})
+}
+
+func TestInvalidReferenceWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		missing := model.NewID()
+		err := store.Create(ctx, s, &model.Contact{FirstName: "A", AccountID: &missing})
+		var e *model.Error
+		if model.ErrorCode(err) != model.EINVALID || !asError(err, &e) || e.Fields["account_id"] == "" {
+			t.Fatalf("want invalid account_id, got %v", err)
+		}
+		if seq, _ := s.LastSeq(ctx); seq != 0 {
+			t.Fatalf("feed has %d rows", seq)
+		}
+	})
+}

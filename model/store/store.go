@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"rapport/model"
+	"rapport/model/migrate"
+)
+
+// Store reads and writes Rapport's data through GORM on SQLite or PostgreSQL.
+type Store struct {
+	db     *gorm.DB
+	sqlDB  *sql.DB
+	engine string
+	path   string // SQLite database file, "" on PostgreSQL
+	dsn    string
+}
+
+// Open connects to dsn: "sqlite:PATH" (the file and its directory are
+// created) or a "postgres://" URL. It does not migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s := &Store{dsn: dsn}
+	var dial gorm.Dialector
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		s.engine, s.path = migrate.SQLite, strings.TrimPrefix(dsn, "sqlite:")
+		if err := os.MkdirAll(filepath.Dir(s.path), 0o750); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		dial = sqlite.Open(SQLiteDSN(s.path))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s.engine = migrate.Postgres
+		dial = postgres.Open(dsn)
+	default:
+		return nil, fmt.Errorf("store: database URL must start with sqlite: or postgres://")
+	}
+	db, err := gorm.Open(dial, &gorm.Config{
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                now,
+		TranslateError:         false,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s.db = db
+	if s.sqlDB, err = db.DB(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if s.engine == migrate.SQLite {
+		// WAL lets readers run beside the single writer; a handful of
+		// connections is plenty and keeps file handles low.
+		s.sqlDB.SetMaxOpenConns(8)
+	} else {
+		s.sqlDB.SetMaxOpenConns(20)
+		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		s.sqlDB.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return s, nil
+}
+
+// SQLiteDSN is the driver DSN for a database file: WAL, foreign keys, a busy
+// timeout so CLI commands and a running server share the file, and IMMEDIATE
+// write transactions so writers queue instead of failing on lock upgrades.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// now is the store's clock: UTC, truncated to what PostgreSQL keeps, so a
+// record read back equals the one written (ETags, snapshots).
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Engine returns "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.engine }
+
+// SQLitePath returns the database file on SQLite, "" on PostgreSQL.
+func (s *Store) SQLitePath() string { return s.path }
+
+// DB returns the connection pool (for metrics and the job queue).
+func (s *Store) DB() *sql.DB { return s.sqlDB }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Migrate brings the schema to the latest version.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	lockFile := ""
+	if s.path != "" {
+		lockFile = s.path + ".migrate-lock"
+	}
+	return migrate.Up(ctx, s.engine, s.sqlDB, lockFile)
+}
+
+// CheckSchema returns nil when the database is reachable and its schema is current.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: database unreachable: %w", err)
+	}
+	return migrate.Check(ctx, s.engine, s.sqlDB)
+}
+
+type txKey struct{ s *Store }
+
+type txState struct {
+	db      *gorm.DB
+	changes []*pendingChange
+	after   []func()
+}
+
+// WithTx runs fn in one database transaction, or inside the transaction
+// already carried by ctx. The change-feed rows that fn's writes produced are
+// appended just before commit.
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if ctx.Value(txKey{s}) != nil {
+		return fn(ctx)
+	}
+	st := &txState{}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		st.db = tx
+		if err := fn(context.WithValue(ctx, txKey{s}, st)); err != nil {
+			return err
+		}
+		return s.flushFeed(ctx, st)
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range st.after {
+		f()
+	}
+	return nil
+}
+
+// AfterCommit runs f once the transaction in ctx commits (immediately when
+// ctx carries none).
+func (s *Store) AfterCommit(ctx context.Context, f func()) {
+	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
+		st.after = append(st.after, f)
+		return
+	}
+	f()
+}
+
+// SQLTx returns the *sql.Tx of the transaction in ctx, for libraries (the job
+// queue) that must write in the same transaction.
+func (s *Store) SQLTx(ctx context.Context) (*sql.Tx, bool) {
+	st, ok := ctx.Value(txKey{s}).(*txState)
+	if !ok {
+		return nil, false
+	}
+	tx, ok := st.db.Statement.ConnPool.(*sql.Tx)
+	return tx, ok
+}
+
+// conn returns the transaction in ctx or the pool.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
+		return st.db
+	}
+	return s.db.WithContext(ctx)
+}
+
+func (s *Store) inTx(ctx context.Context) *txState {
+	st, _ := ctx.Value(txKey{s}).(*txState)
+	return st
+}
+
+// dbErr turns driver errors into coded errors where the cause is the
+// client's (a unique key taken) and wraps the rest.
+func dbErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return notFound()
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value") || strings.Contains(msg, "SQLSTATE 23505") {
+		return model.Errorf(model.ECONFLICT, "a record with the same unique value already exists")
+	}
+	return fmt.Errorf("store: %w", err)
+}

@@ -1,0 +1,146 @@
+package model
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// User is an employee or a portal customer who signs in.
+type User struct {
+	Meta
+	Email        string  `gorm:"size:320;not null" json:"email"`
+	Username     string  `gorm:"size:64;not null" json:"username"`
+	Name         string  `gorm:"size:200;not null" json:"name"`
+	Role         string  `gorm:"size:16;not null" json:"role"`
+	TeamID       *string `gorm:"size:36" json:"team_id"`
+	TerritoryID  *string `gorm:"size:36" json:"territory_id"`
+	Language     string  `gorm:"size:16" json:"language"`
+	TimeZone     string  `gorm:"size:64" json:"time_zone"`
+	Disabled     bool    `gorm:"not null" json:"disabled"`
+	PasswordHash string  `gorm:"size:200" json:"-"`
+}
+
+// Entity implements Record.
+func (*User) Entity() string { return "user" }
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
+
+// UsernameFromEmail derives a default username from the e-mail's local part.
+func UsernameFromEmail(email string) string {
+	local, _, _ := strings.Cut(strings.ToLower(email), "@")
+	var b strings.Builder
+	for _, r := range local {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '.' || r == '_' || r == '-' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "user"
+	}
+	return b.String()
+}
+
+// Normalize implements Record.
+func (u *User) Normalize() {
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	u.Username = strings.TrimSpace(u.Username)
+	if u.Username == "" {
+		u.Username = UsernameFromEmail(u.Email)
+	}
+	u.Name = strings.TrimSpace(u.Name)
+	u.Role = strings.ToLower(strings.TrimSpace(u.Role))
+	if u.Role == "" {
+		u.Role = RoleAgent
+	}
+	emptyToNil(&u.TeamID)
+	emptyToNil(&u.TerritoryID)
+}
+
+// Validate implements Record.
+func (u *User) Validate() error {
+	fe := FieldErrors{}
+	if !ValidEmail(u.Email) {
+		fe.Add("email", "not a valid e-mail address")
+	}
+	if !usernamePattern.MatchString(u.Username) {
+		fe.Add("username", "use 1-64 characters from a-z 0-9 . _ -")
+	}
+	if u.Name == "" {
+		fe.Add("name", "required")
+	}
+	if !contains(Roles, u.Role) {
+		fe.Add("role", "must be one of admin, manager, agent, portal")
+	}
+	if u.TimeZone != "" {
+		if _, err := time.LoadLocation(u.TimeZone); err != nil {
+			fe.Add("time_zone", "unknown IANA time zone")
+		}
+	}
+	validateRef(fe, "team_id", u.TeamID)
+	validateRef(fe, "territory_id", u.TerritoryID)
+	return fe.Err()
+}
+
+// Team is a group of users; managers of a team see its team-scoped records.
+type Team struct {
+	Meta
+	Name      string  `gorm:"size:200;not null" json:"name"`
+	ManagerID *string `gorm:"size:36" json:"manager_id"`
+}
+
+// Entity implements Record.
+func (*Team) Entity() string { return "team" }
+
+// Normalize implements Record.
+func (t *Team) Normalize() { t.Name = strings.TrimSpace(t.Name); emptyToNil(&t.ManagerID) }
+
+// Validate implements Record.
+func (t *Team) Validate() error {
+	fe := FieldErrors{}
+	if t.Name == "" {
+		fe.Add("name", "required")
+	}
+	validateRef(fe, "manager_id", t.ManagerID)
+	return fe.Err()
+}
+
+// Territory is a sales area (region, country, industry segment).
+type Territory struct {
+	Meta
+	Name        string  `gorm:"size:200;not null" json:"name"`
+	Description string  `json:"description"`
+	ParentID    *string `gorm:"size:36" json:"parent_id"`
+}
+
+// Entity implements Record.
+func (*Territory) Entity() string { return "territory" }
+
+// Normalize implements Record.
+func (t *Territory) Normalize() { t.Name = strings.TrimSpace(t.Name); emptyToNil(&t.ParentID) }
+
+// Validate implements Record.
+func (t *Territory) Validate() error {
+	fe := FieldErrors{}
+	if t.Name == "" {
+		fe.Add("name", "required")
+	}
+	validateRef(fe, "parent_id", t.ParentID)
+	return fe.Err()
+}
+
+// Refs implements Referrer.
+func (u *User) Refs() []Ref {
+	return []Ref{{"team_id", "team", u.TeamID}, {"territory_id", "territory", u.TerritoryID}}
+}
+
+// Refs implements Referrer.
+func (t *Team) Refs() []Ref { return []Ref{{"manager_id", "user", t.ManagerID}} }
+
+// Refs implements Referrer.
+func (t *Territory) Refs() []Ref { return []Ref{{"parent_id", "territory", t.ParentID}} }
+
+// SearchKeys implements Searchable: name words, e-mail and username.
+func (u *User) SearchKeys() []SearchKey {
+	return dedupeKeys(append(wordKeys(u.Name, u.Username), SearchKey{KeyEmail, u.Email}))
+}

@@ -136,7 +136,6 @@ func joinNonEmpty(parts ...string) string {
 	return strings.Join(out, " ")
 }
 
-
 // Refs implements Referrer.
 func (c *Contact) Refs() []Ref {
 	return []Ref{{"account_id", "account", c.AccountID}, {"owner_id", "user", c.OwnerID}, {"photo_id", "attachment", c.PhotoID}}

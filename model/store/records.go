@@ -260,4 +260,3 @@ func notFound() error { return model.Errorf(model.ENOTFOUND, "no such record") }
 
 // EntityOf returns the entity name of record type P.
 func EntityOf[T any, P RecordPtr[T]]() string { return P(new(T)).Entity() }
-

@@ -38,11 +38,20 @@ func expand(engine, body string) string {
 	).Replace(body)
 }
 
-// statements splits a body on lines holding only ";".
-func statements(body string) []string {
+// statements splits a body on lines holding only ";". A statement whose first
+// line is "--only postgres" or "--only sqlite" runs on that engine alone.
+func statements(engine, body string) []string {
 	var out []string
 	for _, s := range strings.Split(body, "\n;\n") {
-		if strings.TrimSpace(s) != "" {
+		s = strings.TrimSpace(s)
+		if rest, ok := strings.CutPrefix(s, "--only "); ok {
+			only, stmt, _ := strings.Cut(rest, "\n")
+			if strings.TrimSpace(only) != engine {
+				continue
+			}
+			s = stmt
+		}
+		if s != "" {
 			out = append(out, s)
 		}
 	}

@@ -2,7 +2,8 @@ package migrate
 
 // m0001Core creates the foundation: users and access, teams, territories,
 // accounts, contacts, activities, attachments, search keys, the change feed,
-// numbering, idempotency keys and the audit log.
+// numbering, idempotency keys and the audit log. PostgreSQL gets an instr()
+// like SQLite's so substring filters read the same on both engines.
 const m0001Core = `
 CREATE TABLE teams (
 	{{meta}},
@@ -243,6 +244,10 @@ CREATE TABLE settings (
 	key VARCHAR(100) PRIMARY KEY,
 	value TEXT NOT NULL
 )
+;
+--only postgres
+CREATE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
+	AS 'SELECT strpos(haystack, needle)' LANGUAGE SQL IMMUTABLE
 ;
 CREATE TABLE blobs (
 	sha256 VARCHAR(64) PRIMARY KEY,

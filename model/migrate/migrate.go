@@ -27,7 +27,7 @@ var ErrSchemaTooNew = errors.New("migrate: database schema is newer than this bu
 func provider(engine string, db *sql.DB) (*goose.Provider, error) {
 	var migrations []*goose.Migration
 	for i, body := range bodies {
-		stmts := statements(expand(engine, body))
+		stmts := statements(engine, expand(engine, body))
 		run := func(ctx context.Context, tx *sql.Tx) error {
 			for _, s := range stmts {
 				if _, err := tx.ExecContext(ctx, s); err != nil {

@@ -1,0 +1,412 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+
+	"rapport/model"
+)
+
+// ListParams selects a page of a collection.
+type ListParams struct {
+	Limit  int
+	Cursor string
+	Sort   string            // "name,-updated_at"
+	Q      string            // names, e-mails, phones, company
+	Equals map[string]string // field → value equality filters from the query string
+	Filter model.Filter
+}
+
+// Page is one page of results; NextCursor is empty on the last page.
+type Page[P any] struct {
+	Items      []P
+	NextCursor string
+}
+
+// column describes a filterable, sortable field of an entity.
+type column struct {
+	name string // database column
+	kind reflect.Kind
+	time bool
+	tags bool // a JSON list of strings matched with contains / tag=
+}
+
+var (
+	columnsMu sync.Mutex
+	columns   = map[string]map[string]column{} // entity → JSON name → column
+)
+
+// sortAliases lets clients sort by the name they see while the store uses
+// the folded sort column.
+var sortAliases = map[string]string{"name": "sort_name", "display_name": "sort_name", "start": "sort_at"}
+
+// relatedSearch widens q= on an entity to a related record's keys: a contact
+// is found by its company's name.
+var relatedSearch = map[string][2]string{"contact": {"account_id", "account"}}
+
+// List returns a page of live records the actor may see.
+func List[T any, P RecordPtr[T]](ctx context.Context, s *Store, p ListParams) (Page[P], error) {
+	var page Page[P]
+	entity := EntityOf[T, P]()
+	cols, err := columnsOf[T](s, entity)
+	if err != nil {
+		return page, err
+	}
+	q, err := visible(s.conn(ctx).Model(P(new(T))).Where("deleted_at IS NULL"), model.ActorFrom(ctx), entity)
+	if err != nil {
+		return page, err
+	}
+	if q, err = applyFilters(q, cols, p); err != nil {
+		return page, err
+	}
+	q = s.applySearch(q, entity, p.Q)
+	order, err := parseSort(cols, p.Sort, entity)
+	if err != nil {
+		return page, err
+	}
+	if p.Cursor != "" {
+		if q, err = applyCursor(q, order, p.Cursor); err != nil {
+			return page, err
+		}
+	}
+	limit := clampLimit(p.Limit, 500)
+	for _, o := range order {
+		q = q.Order(o.col.name + map[bool]string{true: " DESC", false: " ASC"}[o.desc])
+	}
+	var items []P
+	if err := q.Limit(limit + 1).Find(&items).Error; err != nil {
+		return page, dbErr(err)
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		page.NextCursor = encodeCursor(order, items[limit-1])
+	}
+	page.Items = items
+	return page, nil
+}
+
+// Fields returns the filterable field names of an entity's record type (for
+// documentation and error messages).
+func Fields[T any, P RecordPtr[T]](s *Store) []string {
+	cols, _ := columnsOf[T](s, EntityOf[T, P]())
+	out := make([]string, 0, len(cols))
+	for k := range cols {
+		out = append(out, k)
+	}
+	return out
+}
+
+func columnsOf[T any](s *Store, entity string) (map[string]column, error) {
+	columnsMu.Lock()
+	defer columnsMu.Unlock()
+	if c, ok := columns[entity]; ok {
+		return c, nil
+	}
+	sch, err := schema.Parse(new(T), &sync.Map{}, s.db.NamingStrategy)
+	if err != nil {
+		return nil, fmt.Errorf("store: schema: %w", err)
+	}
+	cols := map[string]column{}
+	for _, f := range sch.Fields {
+		jsonName, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.DBName == "" || f.DBName == "password_hash" {
+			continue
+		}
+		if jsonName == "-" || jsonName == "" {
+			jsonName = f.DBName // sort_name, sort_at: sortable, not shown
+		}
+		ft := f.FieldType
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		c := column{name: f.DBName, kind: ft.Kind(), time: ft == reflect.TypeOf(time.Time{})}
+		if ft == reflect.TypeOf([]string{}) {
+			c.tags = true
+		} else if f.Serializer != nil || ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map {
+			continue
+		}
+		cols[jsonName] = c
+	}
+	columns[entity] = cols
+	return cols, nil
+}
+
+func applyFilters(q *gorm.DB, cols map[string]column, p ListParams) (*gorm.DB, error) {
+	fe := model.FieldErrors{}
+	for field, v := range p.Equals {
+		if field == "tag" {
+			field = "tags"
+		}
+		c, ok := cols[field]
+		if !ok {
+			fe.Add(field, "not a filterable field")
+			continue
+		}
+		op := "eq"
+		if c.tags {
+			op = "contains"
+		}
+		cond, args, err := condition(c, op, v)
+		if err != nil {
+			fe.Add(field, err.Error())
+			continue
+		}
+		q = q.Where(cond, args...)
+	}
+	for i, c := range p.Filter.All {
+		cond, args, err := filterCondition(cols, c)
+		if err != nil {
+			fe.Add(fmt.Sprintf("all[%d]", i), err.Error())
+			continue
+		}
+		q = q.Where(cond, args...)
+	}
+	if len(p.Filter.Any) > 0 {
+		var parts []string
+		var all []any
+		for i, c := range p.Filter.Any {
+			cond, args, err := filterCondition(cols, c)
+			if err != nil {
+				fe.Add(fmt.Sprintf("any[%d]", i), err.Error())
+				continue
+			}
+			parts = append(parts, "("+cond+")")
+			all = append(all, args...)
+		}
+		if len(parts) > 0 {
+			q = q.Where(strings.Join(parts, " OR "), all...)
+		}
+	}
+	return q, fe.Err()
+}
+
+func filterCondition(cols map[string]column, c model.Condition) (string, []any, error) {
+	col, ok := cols[c.Field]
+	if !ok {
+		return "", nil, fmt.Errorf("unknown field %q", c.Field)
+	}
+	return condition(col, c.Op, c.Value)
+}
+
+var sqlOps = map[string]string{"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+// condition renders one test as SQL with bound arguments.
+func condition(c column, op string, v any) (string, []any, error) {
+	if c.tags {
+		if op != "contains" && op != "eq" {
+			return "", nil, fmt.Errorf("lists support contains only")
+		}
+		s, ok := v.(string)
+		if !ok {
+			return "", nil, fmt.Errorf("value must be a string")
+		}
+		b, _ := json.Marshal(s)
+		// Tags are stored as a JSON array of strings; matching the quoted
+		// element is exact and works the same on both engines.
+		return "instr(" + c.name + ", ?) > 0", []any{string(b)}, nil
+	}
+	if v == nil {
+		switch op {
+		case "eq":
+			return c.name + " IS NULL", nil, nil
+		case "ne":
+			return c.name + " IS NOT NULL", nil, nil
+		}
+		return "", nil, fmt.Errorf("null compares with eq or ne only")
+	}
+	switch op {
+	case "in":
+		list, ok := v.([]any)
+		if !ok {
+			return "", nil, fmt.Errorf("in needs a list")
+		}
+		vals := make([]any, 0, len(list))
+		for _, x := range list {
+			cv, err := convert(c, x)
+			if err != nil {
+				return "", nil, err
+			}
+			vals = append(vals, cv)
+		}
+		return c.name + " IN ?", []any{vals}, nil
+	case "contains":
+		s, ok := v.(string)
+		if !ok || c.kind != reflect.String {
+			return "", nil, fmt.Errorf("contains needs a text field and a string")
+		}
+		return "instr(" + c.name + ", ?) > 0", []any{s}, nil
+	}
+	sqlOp, ok := sqlOps[op]
+	if !ok {
+		return "", nil, fmt.Errorf("unknown op %q", op)
+	}
+	cv, err := convert(c, v)
+	if err != nil {
+		return "", nil, err
+	}
+	return c.name + " " + sqlOp + " ?", []any{cv}, nil
+}
+
+// convert turns a query-string or JSON value into the column's Go type.
+func convert(c column, v any) (any, error) {
+	s := fmt.Sprint(v)
+	switch {
+	case c.time:
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an RFC 3339 time", s)
+		}
+		return t.UTC(), nil
+	case c.kind == reflect.Bool:
+		switch s {
+		case "true", "1":
+			return true, nil
+		case "false", "0":
+			return false, nil
+		}
+		return nil, fmt.Errorf("%q is not true or false", s)
+	case c.kind >= reflect.Int && c.kind <= reflect.Int64:
+		var n int64
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			return nil, fmt.Errorf("%q is not an integer", s)
+		}
+		return n, nil
+	}
+	return s, nil
+}
+
+// applySearch restricts q to records whose search keys match every term.
+func (s *Store) applySearch(q *gorm.DB, entity, text string) *gorm.DB {
+	for _, t := range model.ParseQuery(text) {
+		sub, args := keyMatch(entity, t)
+		if rel, ok := relatedSearch[entity]; ok {
+			relSub, relArgs := keyMatch(rel[1], t)
+			q = q.Where("(id IN ("+sub+") OR "+rel[0]+" IN ("+relSub+"))", append(args, relArgs...)...)
+			continue
+		}
+		q = q.Where("id IN ("+sub+")", args...)
+	}
+	return q
+}
+
+// prefixEnd is above every character, so [w, w+prefixEnd) spans all keys
+// starting with w in a byte-ordered index.
+const prefixEnd = "\U0010FFFF"
+
+func keyMatch(entity string, t model.QueryTerm) (string, []any) {
+	if t.Prefix {
+		return "SELECT record_id FROM search_keys WHERE entity = ? AND kind = ? AND value >= ? AND value < ?",
+			[]any{entity, t.Kind, t.Value, t.Value + prefixEnd}
+	}
+	return "SELECT record_id FROM search_keys WHERE entity = ? AND kind = ? AND value = ?", []any{entity, t.Kind, t.Value}
+}
+
+type orderBy struct {
+	field string // JSON name, for the cursor
+	col   column
+	desc  bool
+}
+
+func parseSort(cols map[string]column, spec, entity string) ([]orderBy, error) {
+	if spec == "" {
+		if _, ok := cols["sort_name"]; ok {
+			spec = "sort_name"
+		}
+	}
+	var out []orderBy
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		desc := strings.HasPrefix(part, "-")
+		name := strings.TrimPrefix(part, "-")
+		if alias, ok := sortAliases[name]; ok {
+			if _, has := cols[alias]; has {
+				name = alias
+			}
+		}
+		c, ok := cols[name]
+		if !ok || c.tags || name == "id" {
+			return nil, model.Errorf(model.EINVALID, "cannot sort %s by %q", entity, name)
+		}
+		out = append(out, orderBy{name, c, desc})
+	}
+	// id breaks ties so every row has one place and cursors never skip.
+	return append(out, orderBy{"id", column{name: "id", kind: reflect.String}, false}), nil
+}
+
+func encodeCursor(order []orderBy, last any) string {
+	m, _ := model.ToMap(last)
+	meta := reflect.ValueOf(last).Elem()
+	vals := make([]any, len(order))
+	for i, o := range order {
+		if v, ok := m[o.field]; ok {
+			vals[i] = v
+			continue
+		}
+		// Hidden sort columns (sort_name, sort_at) are not in the JSON.
+		vals[i] = fieldByColumn(meta, o.col.name)
+	}
+	b, _ := json.Marshal(vals)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func fieldByColumn(v reflect.Value, col string) any {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if (schema.NamingStrategy{}).ColumnName("", t.Field(i).Name) == col {
+			return v.Field(i).Interface()
+		}
+	}
+	return nil
+}
+
+// applyCursor adds the keyset condition "after the cursor row" for a mixed
+// ascending/descending order: (a > x) OR (a = x AND b < y) OR ...
+func applyCursor(q *gorm.DB, order []orderBy, cursor string) (*gorm.DB, error) {
+	bad := model.Errorf(model.EINVALID, "cursor is not valid for this list")
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, bad
+	}
+	var vals []any
+	if err := json.Unmarshal(b, &vals); err != nil || len(vals) != len(order) {
+		return nil, bad
+	}
+	conv := make([]any, len(vals))
+	for i, v := range vals {
+		if v == nil {
+			return nil, bad // nullable sort columns cannot page by keyset
+		}
+		if conv[i], err = convert(order[i].col, v); err != nil {
+			return nil, bad
+		}
+	}
+	var ors []string
+	var args []any
+	for i, o := range order {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, order[j].col.name+" = ?")
+			args = append(args, conv[j])
+		}
+		op := " > ?"
+		if o.desc {
+			op = " < ?"
+		}
+		ands = append(ands, o.col.name+op)
+		args = append(args, conv[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return q.Where("("+strings.Join(ors, " OR ")+")", args...), nil
+}

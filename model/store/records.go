@@ -181,6 +181,11 @@ func (s *Store) writeVersion(ctx context.Context, rec model.Record, oldVersion i
 	if err := s.reindex(ctx, []model.Record{rec}, true); err != nil {
 		return err
 	}
+	if u, ok := rec.(*model.User); ok {
+		if err := s.userChanged(ctx, u, diff); err != nil {
+			return err
+		}
+	}
 	return s.recordChange(ctx, rec, op, diff)
 }
 

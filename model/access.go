@@ -55,9 +55,9 @@ type AppPassword struct {
 
 // Session is a browser sign-in. ID holds the SHA-256 of the cookie value.
 type Session struct {
-	ID        string    `gorm:"primaryKey;size:64"`
-	UserID    string    `gorm:"size:36;not null"`
-	CSRFToken string    `gorm:"column:csrf_token;size:64;not null"`
+	ID        string `gorm:"primaryKey;size:64"`
+	UserID    string `gorm:"size:36;not null"`
+	CSRFToken string `gorm:"column:csrf_token;size:64;not null"`
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	IP        string `gorm:"column:ip;size:64"`

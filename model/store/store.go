@@ -22,11 +22,12 @@ import (
 
 // Store reads and writes Rapport's data through GORM on SQLite or PostgreSQL.
 type Store struct {
-	db     *gorm.DB
-	sqlDB  *sql.DB
-	engine string
-	path   string // SQLite database file, "" on PostgreSQL
-	dsn    string
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	engine  string
+	path    string // SQLite database file, "" on PostgreSQL
+	dsn     string
+	install Installation
 }
 
 // Open connects to dsn: "sqlite:PATH" (the file and its directory are

@@ -81,3 +81,42 @@ func TestInvalidReferenceWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestNestedFailureUndoesOnlyItsWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		err := s.WithTx(ctx, func(ctx context.Context) error {
+			if err := store.Create(ctx, s, &model.Contact{FirstName: "Kept"}); err != nil {
+				return err
+			}
+			missing := model.NewID()
+			if err := store.Create(ctx, s, &model.Contact{FirstName: "Lost", AccountID: &missing}); err == nil {
+				t.Fatal("bad reference accepted")
+			}
+			return s.WithTx(ctx, func(ctx context.Context) error {
+				_ = store.Create(ctx, s, &model.Contact{FirstName: "Inner"})
+				return model.Errorf(model.EINVALID, "inner step fails")
+			})
+		})
+		if model.ErrorCode(err) != model.EINVALID {
+			t.Fatalf("outer error %v", err)
+		}
+		p, _ := store.List[model.Contact](ctx, s, store.ListParams{})
+		if len(p.Items) != 0 {
+			t.Fatalf("outer failure kept %d rows", len(p.Items))
+		}
+		_ = s.WithTx(ctx, func(ctx context.Context) error {
+			_ = store.Create(ctx, s, &model.Contact{FirstName: "Kept"})
+			_ = s.WithTx(ctx, func(ctx context.Context) error {
+				_ = store.Create(ctx, s, &model.Contact{FirstName: "Inner"})
+				return model.Errorf(model.EINVALID, "inner step fails")
+			})
+			return nil
+		})
+		p, _ = store.List[model.Contact](ctx, s, store.ListParams{})
+		changes, _ := s.Changes(ctx, 0, 10)
+		if len(p.Items) != 1 || p.Items[0].FirstName != "Kept" || len(changes) != 1 {
+			t.Fatalf("kept %d rows and %d changes", len(p.Items), len(changes))
+		}
+	})
+}

@@ -127,14 +127,16 @@ type txState struct {
 	db      *gorm.DB
 	changes []*pendingChange
 	after   []func()
+	depth   int
 }
 
-// WithTx runs fn in one database transaction, or inside the transaction
-// already carried by ctx. The change-feed rows that fn's writes produced are
-// appended just before commit.
+// WithTx runs fn in one database transaction. Inside a transaction already
+// carried by ctx it runs fn under a savepoint, so a failing inner step undoes
+// its own writes (and queued changes) without aborting the outer work. The
+// change-feed rows that the writes produced are appended just before commit.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if ctx.Value(txKey{s}) != nil {
-		return fn(ctx)
+	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
+		return s.nested(ctx, st, fn)
 	}
 	st := &txState{}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -149,6 +151,24 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	}
 	for _, f := range st.after {
 		f()
+	}
+	return nil
+}
+
+func (s *Store) nested(ctx context.Context, st *txState, fn func(ctx context.Context) error) error {
+	st.depth++
+	defer func() { st.depth-- }()
+	sp := fmt.Sprintf("rapport_sp%d", st.depth)
+	if err := st.db.SavePoint(sp).Error; err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	nChanges, nAfter := len(st.changes), len(st.after)
+	if err := fn(ctx); err != nil {
+		if rbErr := st.db.RollbackTo(sp).Error; rbErr != nil {
+			return fmt.Errorf("store: rollback to savepoint: %w (after %w)", rbErr, err)
+		}
+		st.changes, st.after = st.changes[:nChanges], st.after[:nAfter]
+		return err
 	}
 	return nil
 }

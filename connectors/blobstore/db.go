@@ -73,7 +73,11 @@ func (d *DB) Put(ctx context.Context, r io.Reader, filename string, maxBytes int
 	if err != nil {
 		return Info{}, err
 	}
-	if err := d.save(ctx, info.SHA256, buf.Bytes()); err != nil {
+	data := buf.Bytes()
+	if data == nil {
+		data = []byte{} // an empty blob, not NULL
+	}
+	if err := d.save(ctx, info.SHA256, data); err != nil {
 		return Info{}, fmt.Errorf("blobstore: put %s: %w", info.SHA256, err)
 	}
 	return info, nil

@@ -222,3 +222,5 @@ func dbErr(err error) error {
 	}
 	return fmt.Errorf("store: %w", err)
 }
+
+func asModelError(err error, target **model.Error) bool { return errors.As(err, target) }

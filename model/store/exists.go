@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+
+	"rapport/model"
+)
+
+// CheckRecord returns nil when entity/id names a live record the actor in
+// ctx may see, else ENOTFOUND (attachments and links point at any record).
+func (s *Store) CheckRecord(ctx context.Context, entity, id string) error {
+	table, ok := Tables[entity]
+	if !ok || !model.ValidID(id) {
+		return notFound()
+	}
+	a := model.ActorFrom(ctx)
+	if model.PolicyFor(entity) == model.AllStaff {
+		var n int64
+		err := s.conn(ctx).Table(table).Where("id = ? AND deleted_at IS NULL", id).Count(&n).Error
+		if err != nil {
+			return dbErr(err)
+		}
+		if n == 0 || !model.CanSee(a, entity, "", "") {
+			return notFound()
+		}
+		return nil
+	}
+	var row struct{ OwnerID, TeamID *string }
+	err := s.conn(ctx).Table(table).Select("owner_id, team_id").Where("id = ? AND deleted_at IS NULL", id).Take(&row).Error
+	if err != nil {
+		return dbErr(err)
+	}
+	if !model.CanSee(a, entity, deref(row.OwnerID), deref(row.TeamID)) {
+		return notFound()
+	}
+	return nil
+}
+
+// BlobReferenced reports whether any live or deleted attachment still points
+// at a blob (tombstones keep their content until erased).
+func (s *Store) BlobReferenced(ctx context.Context, sha string) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Table("attachments").Where("sha256 = ?", sha).Count(&n).Error
+	return n > 0, dbErr(err)
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

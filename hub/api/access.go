@@ -1,0 +1,102 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"rapport/model"
+)
+
+func (a *API) mountAccess(r *mux.Router) {
+	a.handle(r, http.MethodGet, "/tokens", operation{id: "list_tokens", summary: "List my API tokens", tag: "Access", kind: opList, schema: "APIToken"}, a.listTokens)
+	a.handle(r, http.MethodPost, "/tokens", operation{id: "create_token", summary: "Create an API token (shown once)", tag: "Access",
+		request: "TokenRequest", status: http.StatusCreated}, a.createToken)
+	a.handle(r, http.MethodDelete, "/tokens/{id}", operation{id: "revoke_token", summary: "Revoke an API token", tag: "Access", kind: opDelete}, a.revokeToken)
+	a.handle(r, http.MethodPost, "/app-passwords", operation{id: "create_app_password", summary: "Create a DAV app password (shown once)", tag: "Access",
+		request: "AppPasswordRequest", status: http.StatusCreated}, a.createAppPassword)
+}
+
+type tokenRequest struct {
+	Name      string `json:"name"`
+	Scopes    string `json:"scopes"`     // "read,write"
+	ExpiresIn string `json:"expires_in"` // Go duration, "720h"; empty for no expiry
+}
+
+func (a *API) listTokens(w http.ResponseWriter, r *http.Request) {
+	list, err := a.store.Tokens(r.Context(), model.ActorFrom(r.Context()).UserID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_cursor": ""})
+}
+
+// createToken issues a token for the caller. A token can never carry more
+// than its creator: only admins get the admin scope, and a token-authenticated
+// caller cannot mint broader scopes than its own.
+func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
+	var in tokenRequest
+	if err := a.decodeStrict(w, r, &in); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if in.Scopes == "" {
+		in.Scopes = "read,write"
+	}
+	scopes, err := model.ParseScopes(in.Scopes)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	actor := model.ActorFrom(r.Context())
+	for _, s := range scopes {
+		if !actor.HasScope(s) || (s == model.ScopeAdmin && !actor.IsAdmin()) {
+			fail(w, r, model.Errorf(model.EFORBIDDEN, "you may not grant the %s scope", s))
+			return
+		}
+	}
+	var ttl time.Duration
+	if in.ExpiresIn != "" {
+		if ttl, err = time.ParseDuration(in.ExpiresIn); err != nil || ttl <= 0 {
+			fail(w, r, fieldError("expires_in", "must be a positive duration such as 720h"))
+			return
+		}
+	}
+	plain, tok, err := a.store.CreateToken(r.Context(), actor.UserID, in.Name, scopes, ttl)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": tok.ID, "scopes": scopes, "expires_at": tok.ExpiresAt})
+}
+
+func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
+	if err := a.store.RevokeToken(r.Context(), model.ActorFrom(r.Context()).UserID, mux.Vars(r)["id"]); err != nil {
+		fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) createAppPassword(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Label string `json:"label"`
+	}
+	if err := a.decodeStrict(w, r, &in); err != nil {
+		fail(w, r, err)
+		return
+	}
+	actor := model.ActorFrom(r.Context())
+	if !actor.HasScope(model.ScopeWrite) {
+		fail(w, r, model.Errorf(model.EFORBIDDEN, "this token may not write"))
+		return
+	}
+	plain, p, err := a.store.CreateAppPassword(r.Context(), actor.UserID, in.Label)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"password": plain, "id": p.ID, "label": p.Label})
+}

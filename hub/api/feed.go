@@ -1,0 +1,79 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+)
+
+func (a *API) mountFeed(r *mux.Router) {
+	a.handle(r, http.MethodGet, "/changes", operation{id: "list_changes", summary: "Page through the change feed", tag: "Changes",
+		kind: opCustom, schema: "ChangePage", params: []string{"since", "limit"}}, a.changes)
+	a.handle(r, http.MethodGet, "/audit", operation{id: "list_audit", summary: "Security audit log (admins)", tag: "Audit",
+		kind: opCustom, schema: "AuditPage", params: []string{"before", "limit"}}, a.audit)
+}
+
+// changes answers GET /changes?since=SEQ&limit=N with the next page and the
+// seq to ask for next.
+func (a *API) changes(w http.ResponseWriter, r *http.Request) {
+	since, err1 := intParam(r, "since", 0)
+	limit, err2 := intParam(r, "limit", 100)
+	if err := firstErr(err1, err2); err != nil {
+		fail(w, r, err)
+		return
+	}
+	list, err := a.store.Changes(r.Context(), since, int(limit))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	next := since
+	if len(list) > 0 {
+		next = list[len(list)-1].Seq
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_since": next})
+}
+
+func (a *API) audit(w http.ResponseWriter, r *http.Request) {
+	if err := requireAdmin(r.Context()); err != nil {
+		fail(w, r, err)
+		return
+	}
+	limit, err := intParam(r, "limit", 100)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	list, err := a.store.AuditEvents(r.Context(), r.URL.Query().Get("before"), int(limit))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	before := ""
+	if len(list) > 0 {
+		before = list[len(list)-1].ID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_before": before})
+}
+
+func intParam(r *http.Request, name string, def int64) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fieldError(name, "must be a non-negative integer")
+	}
+	return n, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

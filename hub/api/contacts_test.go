@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"rapport/model/storetest"
 	"rapport/model/store"
+	"rapport/model/storetest"
 )
 
 func TestContactCRUDOverHTTP(t *testing.T) {

@@ -32,6 +32,7 @@ func (a *Account) Normalize() {
 	a.Website = strings.TrimSpace(a.Website)
 	a.Language = strings.TrimSpace(a.Language)
 	a.Phones = cleanLabeled(a.Phones, "work")
+	normalizePhones(a.Phones)
 	a.Addresses = cleanAddresses(a.Addresses)
 	if a.CustomFields == nil {
 		a.CustomFields = map[string]any{}
@@ -64,13 +65,7 @@ func (a *Account) Validate() error {
 
 // SearchKeys returns the folded words and values that q= matches.
 func (a *Account) SearchKeys() []SearchKey {
-	keys := wordKeys(a.Name)
-	for _, p := range a.Phones {
-		if e, ok := NormalizePhone(p.Value); ok {
-			keys = append(keys, SearchKey{KeyPhone, e})
-		}
-	}
-	return keys
+	return append(wordKeys(a.Name), phoneKeys(a.Phones)...)
 }
 
 func deref(p *string) string {

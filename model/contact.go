@@ -52,6 +52,7 @@ func (c *Contact) Normalize() {
 		c.Emails[i].Value = strings.ToLower(c.Emails[i].Value)
 	}
 	c.Phones = cleanLabeled(c.Phones, "work")
+	normalizePhones(c.Phones)
 	c.Addresses = cleanAddresses(c.Addresses)
 	c.Tags = cleanTags(c.Tags)
 	if c.CustomFields == nil {
@@ -94,12 +95,7 @@ func (c *Contact) SearchKeys() []SearchKey {
 		local, _, _ := strings.Cut(e.Value, "@")
 		keys = append(keys, wordKeys(local)...)
 	}
-	for _, p := range c.Phones {
-		if e, ok := NormalizePhone(p.Value); ok {
-			keys = append(keys, SearchKey{KeyPhone, e})
-		}
-	}
-	return dedupeKeys(keys)
+	return dedupeKeys(append(keys, phoneKeys(c.Phones)...))
 }
 
 // DuplicateKeys are the values that identify the same person: e-mails and

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -15,10 +16,12 @@ import (
 )
 
 // Labeled is a typed value such as an e-mail address or phone number:
-// {"type": "work", "value": "..."}.
+// {"type": "work", "value": "..."}. Phones also carry their E.164 form,
+// computed by Normalize and used for matching.
 type Labeled struct {
 	Type  string `json:"type"`
 	Value string `json:"value"`
+	E164  string `json:"e164,omitempty"`
 }
 
 // Address is a postal address.
@@ -107,9 +110,35 @@ func ValidURL(s string) bool {
 // country code. The installation may change it at start-up.
 var DefaultRegion = "US"
 
+// phoneCache remembers recent normalisations: parsing is regexp-heavy and an
+// import normalises each number several times (parse, validate, match).
+var phoneCache = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+const phoneCacheSize = 50_000
+
 // NormalizePhone returns the E.164 form of a phone number, or "" and false
 // when it is not a plausible number.
 func NormalizePhone(s string) (string, bool) {
+	key := DefaultRegion + "|" + s
+	phoneCache.Lock()
+	e, ok := phoneCache.m[key]
+	phoneCache.Unlock()
+	if !ok {
+		e, _ = normalizePhone(s)
+		phoneCache.Lock()
+		if len(phoneCache.m) >= phoneCacheSize {
+			clear(phoneCache.m)
+		}
+		phoneCache.m[key] = e
+		phoneCache.Unlock()
+	}
+	return e, e != ""
+}
+
+func normalizePhone(s string) (string, bool) {
 	if strings.TrimSpace(s) == "" {
 		return "", false
 	}
@@ -137,6 +166,7 @@ func cleanLabeled(list []Labeled, defType string) []Labeled {
 	for _, l := range list {
 		l.Type = strings.ToLower(strings.TrimSpace(l.Type))
 		l.Value = strings.TrimSpace(l.Value)
+		l.E164 = ""
 		if l.Value == "" {
 			continue
 		}
@@ -187,12 +217,29 @@ func validateEmails(fe FieldErrors, field string, list []Labeled) {
 	}
 }
 
+// normalizePhones sets each phone's E.164 form ("" when not a valid number).
+func normalizePhones(list []Labeled) {
+	for i := range list {
+		list[i].E164, _ = NormalizePhone(list[i].Value)
+	}
+}
+
 func validatePhones(fe FieldErrors, field string, list []Labeled) {
 	for i, p := range list {
-		if _, ok := NormalizePhone(p.Value); !ok {
+		if p.E164 == "" {
 			fe.Add(fmt.Sprintf("%s[%d].value", field, i), "not a valid phone number")
 		}
 	}
+}
+
+func phoneKeys(list []Labeled) []SearchKey {
+	var keys []SearchKey
+	for _, p := range list {
+		if p.E164 != "" {
+			keys = append(keys, SearchKey{KeyPhone, p.E164})
+		}
+	}
+	return keys
 }
 
 func validateRef(fe FieldErrors, field string, id *string) {

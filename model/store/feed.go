@@ -56,7 +56,7 @@ func (s *Store) flushFeed(ctx context.Context, st *txState) error {
 	for i, c := range st.changes {
 		rows[i] = c.change
 	}
-	if err := st.db.CreateInBatches(rows, 200).Error; err != nil {
+	if err := st.db.CreateInBatches(rows, s.batchRows(10)).Error; err != nil {
 		return fmt.Errorf("store: feed append: %w", err)
 	}
 	st.changes = nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"rapport/model"
+	"rapport/model/migrate"
 )
 
 // Duplicate handling modes of an import.
@@ -36,7 +37,7 @@ type ImportResult struct {
 }
 
 // importBatch is how many rows are written per transaction.
-const importBatch = 500
+const importBatch = 2000
 
 // ImportContacts writes parsed rows in batches with multi-row inserts. Each
 // contact whose e-mail or phone already exists is skipped, merged into the
@@ -56,6 +57,10 @@ func (s *Store) ImportContacts(ctx context.Context, rows []ImportRow, onDuplicat
 		if err := s.importBatch(ctx, batch, onDuplicate, seen, &res); err != nil {
 			return res, err
 		}
+	}
+	if res.Created > 1000 && s.engine == migrate.Postgres {
+		// Fresh statistics keep duplicate and search lookups on their indexes.
+		_ = s.conn(ctx).Exec("ANALYZE contacts, search_keys, accounts").Error
 	}
 	return res, nil
 }

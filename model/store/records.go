@@ -55,7 +55,7 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 		if err := s.checkRefs(ctx, recordsOf(recs)); err != nil {
 			return err
 		}
-		if err := s.conn(ctx).CreateInBatches(recs, 100).Error; err != nil {
+		if err := s.conn(ctx).CreateInBatches(recs, s.batchRows(30)).Error; err != nil {
 			return dbErr(err)
 		}
 		if err := s.reindex(ctx, recordsOf(recs), false); err != nil {

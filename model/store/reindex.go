@@ -58,12 +58,12 @@ func (s *Store) reindex(ctx context.Context, recs []model.Record, replace bool) 
 		}
 	}
 	if len(keys) > 0 {
-		if err := db.CreateInBatches(dedupe(keys), 300).Error; err != nil {
+		if err := db.CreateInBatches(dedupe(keys), s.batchRows(4)).Error; err != nil {
 			return dbErr(err)
 		}
 	}
 	if len(links) > 0 {
-		if err := db.CreateInBatches(dedupe(links), 300).Error; err != nil {
+		if err := db.CreateInBatches(dedupe(links), s.batchRows(3)).Error; err != nil {
 			return dbErr(err)
 		}
 	}

@@ -224,3 +224,14 @@ func dbErr(err error) error {
 }
 
 func asModelError(err error, target **model.Error) bool { return errors.As(err, target) }
+
+// batchRows returns how many rows of width columns go in one multi-row
+// INSERT. The SQLite driver binds parameters in quadratic time, so its
+// statements stay near 500 parameters; PostgreSQL takes far more per round trip.
+func (s *Store) batchRows(columns int) int {
+	params := 5000
+	if s.engine == migrate.SQLite {
+		params = 500
+	}
+	return max(1, params/columns)
+}

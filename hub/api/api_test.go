@@ -58,14 +58,14 @@ func (b *memBlobs) Open(_ context.Context, h string) (io.ReadCloser, error) {
 
 // client drives the API as one actor.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	h     http.Handler
 	actor model.Actor
 	a     *api.API
 	s     *store.Store
 }
 
-func newClient(t *testing.T, s *store.Store) *client {
+func newClient(t testing.TB, s *store.Store) *client {
 	t.Helper()
 	ctx := model.WithActor(context.Background(), model.System)
 	u := &model.User{Email: "admin@example.com", Name: "Admin", Role: model.RoleAdmin}
@@ -88,7 +88,7 @@ func newClient(t *testing.T, s *store.Store) *client {
 
 type response struct {
 	*httptest.ResponseRecorder
-	t *testing.T
+	t testing.TB
 }
 
 func (r response) json() map[string]any {

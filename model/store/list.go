@@ -285,13 +285,16 @@ func convert(c column, v any) (any, error) {
 }
 
 // applySearch restricts q to records whose search keys match every term.
+// For entities found through a related record (a contact by its company),
+// the related matches are folded into the same id subquery with UNION so
+// both engines can drive the lookup from the search_keys index.
 func (s *Store) applySearch(q *gorm.DB, entity, text string) *gorm.DB {
 	for _, t := range model.ParseQuery(text) {
 		sub, args := keyMatch(entity, t)
 		if rel, ok := relatedSearch[entity]; ok {
 			relSub, relArgs := keyMatch(rel[1], t)
-			q = q.Where("(id IN ("+sub+") OR "+rel[0]+" IN ("+relSub+"))", append(args, relArgs...)...)
-			continue
+			sub = sub + " UNION SELECT id FROM " + Tables[entity] + " WHERE " + rel[0] + " IN (" + relSub + ")"
+			args = append(args, relArgs...)
 		}
 		q = q.Where("id IN ("+sub+")", args...)
 	}

@@ -62,6 +62,43 @@ func Open(t testing.TB, engine string) *store.Store {
 	return s
 }
 
+var shared = map[string]*store.Store{}
+
+// Shared returns one migrated store per engine that stays open (and keeps
+// its data) until Cleanup: for benchmarks that seed a large data set once.
+// On PostgreSQL it shares the package schema, so do not mix it with Open in
+// the same package run.
+func Shared(t testing.TB, engine string) (s *store.Store, fresh bool) {
+	t.Helper()
+	mu.Lock()
+	s, ok := shared[engine]
+	mu.Unlock()
+	if ok {
+		return s, false
+	}
+	dsn, err := prepare(engine, filepathTemp())
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	if s, err = store.Open(context.Background(), dsn); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	if engine == "postgres" {
+		if err := truncateAll(s); err != nil {
+			t.Fatalf("storetest: %v", err)
+		}
+	}
+	mu.Lock()
+	shared[engine] = s
+	mu.Unlock()
+	return s, true
+}
+
+func filepathTemp() string {
+	d, _ := os.MkdirTemp("", "rapport-shared-")
+	return d
+}
+
 // DSN returns a database URL for a fresh migrated database on engine (for
 // tests that start the whole program).
 func DSN(t testing.TB, engine string) string {
@@ -125,6 +162,12 @@ func prepare(engine, dir string) (string, error) {
 func Cleanup() {
 	mu.Lock()
 	defer mu.Unlock()
+	for _, s := range shared {
+		if p := s.SQLitePath(); p != "" {
+			defer os.RemoveAll(filepath.Dir(p))
+		}
+		s.Close()
+	}
 	if pgSchema != "" {
 		_ = exec(os.Getenv("RAPPORT_TEST_POSTGRES"), "DROP SCHEMA "+pgSchema+" CASCADE")
 	}

@@ -98,6 +98,10 @@ func (s *Store) Engine() string { return s.engine }
 // SQLitePath returns the database file on SQLite, "" on PostgreSQL.
 func (s *Store) SQLitePath() string { return s.path }
 
+// DSN returns the database URL the store was opened with (the job queue
+// opens its own pool on it).
+func (s *Store) DSN() string { return s.dsn }
+
 // DB returns the connection pool (for metrics and the job queue).
 func (s *Store) DB() *sql.DB { return s.sqlDB }
 

@@ -215,7 +215,7 @@ func migrateDSN(dsn string) error {
 }
 
 func truncateAll(s *store.Store) error {
-	rows, err := s.DB().Query(`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'goose_db_version'`)
+	rows, err := s.DB().Query(`SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN ('goose_db_version', 'river_migration')`)
 	if err != nil {
 		return err
 	}

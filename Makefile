@@ -39,9 +39,10 @@ check-deps:
 	./.ci/check-deps.sh
 
 tidy-check:
-	cp go.mod /tmp/rapport-go.mod.bak; cp go.sum /tmp/rapport-go.sum.bak
+	@cp go.mod /tmp/rapport-go.mod.bak; cp go.sum /tmp/rapport-go.sum.bak
 	$(GO) mod tidy
-	@if ! git diff --quiet -- go.mod go.sum; then echo "go.mod/go.sum are not tidy"; git diff -- go.mod go.sum; \
+	@if ! cmp -s go.mod /tmp/rapport-go.mod.bak || ! cmp -s go.sum /tmp/rapport-go.sum.bak; then \
+	  echo "go.mod/go.sum are not tidy: run go mod tidy"; diff /tmp/rapport-go.mod.bak go.mod; \
 	  cp /tmp/rapport-go.mod.bak go.mod; cp /tmp/rapport-go.sum.bak go.sum; exit 1; fi
 
 clean:

@@ -133,7 +133,7 @@ func (s *Store) Tokens(ctx context.Context, userID string) ([]model.APIToken, er
 func (s *Store) TokenAuth(ctx context.Context, plain string) (*model.User, *model.APIToken, error) {
 	t := &model.APIToken{}
 	if err := s.conn(ctx).Where("hash = ?", secret.Digest(plain)).Take(t).Error; err != nil {
-		return nil, nil, unauthorized(err)
+		return nil, nil, unauthorized(dbErr(err))
 	}
 	if t.RevokedAt != nil || (t.ExpiresAt != nil && t.ExpiresAt.Before(now())) {
 		return nil, nil, model.Errorf(model.EUNAUTHORIZED, "the token is revoked or expired")
@@ -169,11 +169,11 @@ func (s *Store) CreateAppPassword(ctx context.Context, userID, label string) (st
 func (s *Store) AppPasswordAuth(ctx context.Context, login, plain string) (*model.User, error) {
 	u, err := s.UserByLogin(ctx, login)
 	if err != nil {
-		return nil, unauthorized(err)
+		return nil, unauthorized(dbErr(err))
 	}
 	p := &model.AppPassword{}
 	if err := s.conn(ctx).Where("hash = ? AND user_id = ? AND revoked_at IS NULL", secret.Digest(plain), u.ID).Take(p).Error; err != nil {
-		return nil, unauthorized(err)
+		return nil, unauthorized(dbErr(err))
 	}
 	if u.Disabled {
 		return nil, model.Errorf(model.EUNAUTHORIZED, "the account is disabled")
@@ -197,7 +197,7 @@ func (s *Store) CreateSession(ctx context.Context, userID, ip, userAgent string)
 func (s *Store) SessionAuth(ctx context.Context, plain string) (*model.User, *model.Session, error) {
 	sess := &model.Session{}
 	if err := s.conn(ctx).Where("id = ? AND expires_at > ?", secret.Digest(plain), now()).Take(sess).Error; err != nil {
-		return nil, nil, unauthorized(err)
+		return nil, nil, unauthorized(dbErr(err))
 	}
 	u, err := s.activeUser(ctx, sess.UserID)
 	return u, sess, err
@@ -225,7 +225,7 @@ func (s *Store) revokeAccess(ctx context.Context, userID string) error {
 func (s *Store) activeUser(ctx context.Context, id string) (*model.User, error) {
 	u, err := s.userByID(ctx, id)
 	if err != nil {
-		return nil, unauthorized(err)
+		return nil, unauthorized(dbErr(err))
 	}
 	if u.Disabled {
 		return nil, model.Errorf(model.EUNAUTHORIZED, "the account is disabled")

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"rapport/connectors/blobstore"
+	"rapport/connectors/queue"
+	"rapport/model/store"
+)
+
+// blobGCInterval is how often unreferenced blobs are collected, and
+// blobMinAge how old an unreferenced blob must be before it goes (so content
+// uploaded just before its attachment row commits is never lost).
+const (
+	blobGCInterval = 6 * time.Hour
+	blobMinAge     = 24 * time.Hour
+)
+
+// startQueue builds the job queue with every worker and periodic job and
+// starts it; the caller stops it on shutdown.
+func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, log *slog.Logger) (*queue.Queue, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &queue.BlobGC{Collect: func(ctx context.Context) (int, error) {
+		return blobstore.Collect(ctx, blobs, func(sha string) (bool, error) { return s.BlobReferenced(ctx, sha) }, blobMinAge)
+	}})
+	q, err := queue.New(ctx, queue.Config{Store: s, Logger: log, Workers: workers,
+		Periodic: []*river.PeriodicJob{queue.PeriodicBlobGC(blobGCInterval)}})
+	if err != nil {
+		return nil, err
+	}
+	return q, q.Start(ctx)
+}
+
+// queueDepthGauge exposes pending jobs on /metrics.
+func queueDepthGauge(q *queue.Queue) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "rapport_queue_depth",
+		Help: "Jobs waiting to run (available, scheduled or retryable)."}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := q.Depth(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rapport/model/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// run executes the rapport command line in-process and returns its output.
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetArgs(args)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&out)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func mustRun(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	out, err := run(t, stdin, args...)
+	if err != nil {
+		t.Fatalf("rapport %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestEndToEnd runs the real server and CLI on each engine: users, tokens,
+// the API over HTTP, imports with a broken row, exports, graceful shutdown.
+func TestEndToEnd(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) { endToEnd(t, engine) })
+	}
+}
+
+func endToEnd(t *testing.T, engine string) {
+	data := t.TempDir()
+	g := []string{"--db", storetest.DSN(t, engine), "--data", data}
+	cli := func(stdin string, args ...string) string { return mustRun(t, stdin, append(g, args...)...) }
+	cli("correct horse battery\n", "user", "add", "--email", "boss@example.com", "--name", "Boss", "--role", "admin", "--password-stdin")
+	token := strings.TrimSpace(cli("", "token", "create", "--user", "boss@example.com", "--scope", "read,write,admin"))
+	if !strings.HasPrefix(token, "rpt_") {
+		t.Fatalf("token %q", token)
+	}
+	if out := cli("", "apppassword", "create", "--user", "boss", "--label", "phone"); len(strings.TrimSpace(out)) != 29 {
+		t.Fatalf("app password %q", out)
+	}
+	out := cli("", "import", "contacts", "testdata/people.vcf")
+	if !strings.Contains(out, "created 2") || !strings.Contains(out, "failed 1") {
+		t.Fatalf("vcf import: %s", out)
+	}
+	out = cli("", "import", "contacts", "testdata/excel-semicolon.csv")
+	if !strings.Contains(out, "created 1") {
+		t.Fatalf("csv import: %s", out)
+	}
+	if out = cli("", "import", "contacts", "testdata/people.vcf"); !strings.Contains(out, "skipped 2") {
+		t.Fatalf("re-import should skip duplicates: %s", out)
+	}
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		root := newRoot()
+		root.SetArgs(append(g, "serve", "--listen", addr))
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		done <- root.ExecuteContext(ctx)
+	}()
+	base := "http://" + addr
+	waitReady(t, base)
+	api := func(method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+"/api/v1"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	status, page := api("GET", "/contacts?q=ковалёва", "")
+	if status != 200 || len(page["items"].([]any)) != 1 {
+		t.Fatalf("search imported contact: %d %v", status, page)
+	}
+	status, page = api("GET", "/contacts?q=ромашка", "")
+	if status != 200 || len(page["items"].([]any)) != 1 {
+		t.Fatalf("company search: %d %v", status, page)
+	}
+	if status, _ := api("POST", "/contacts", `{"first_name": "Ann", "emails": [{"value": "taro@example.jp"}]}`); status != 201 {
+		t.Fatalf("create %d", status)
+	}
+	resp, err := http.Get(base + "/api/v1/contacts")
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous list: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"} {
+		resp, err := http.Get(base + p)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", p, resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+	// CLI commands work while the server runs on the same database.
+	exportPath := filepath.Join(data, "out.vcf")
+	cli("", "export", "contacts", "--format", "vcf", "-o", exportPath)
+	vcf, _ := os.ReadFile(exportPath)
+	if strings.Count(string(vcf), "BEGIN:VCARD") != 4 || !strings.Contains(string(vcf), "山田") {
+		t.Fatalf("export:\n%s", vcf)
+	}
+	cli("", "user", "disable", "boss@example.com")
+	if status, _ := api("GET", "/contacts", ""); status != http.StatusUnauthorized {
+		t.Fatalf("disabled user's token still works: %d", status)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal(fmt.Sprintf("server at %s never became ready", base))
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"rapport/connectors/blobstore"
+	"rapport/connectors/queue"
+	"rapport/hub"
+	"rapport/hub/api"
+	"rapport/hub/auth"
+	"rapport/model/store"
+)
+
+type serveOptions struct {
+	listen        string
+	demo          bool
+	maxBody       int64
+	metricsToken  string
+	secureCookies bool
+	trustProxy    bool
+	blobs         string
+}
+
+func serveCmd(g *globals) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{Use: "serve", Short: "Run the hub (HTTP API, sign-in, health and metrics)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd, g, o) }}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", envOr("RAPPORT_LISTEN", "127.0.0.1:8080"), "address to listen on (env RAPPORT_LISTEN)")
+	f.BoolVar(&o.demo, "demo", false, "seed demo data when the database is empty and print demo credentials")
+	f.Int64Var(&o.maxBody, "max-body", 1<<20, "largest JSON request body in bytes (env RAPPORT_MAX_BODY)")
+	f.StringVar(&o.metricsToken, "metrics-token", os.Getenv("RAPPORT_METRICS_TOKEN"), "require this bearer token for /metrics (env RAPPORT_METRICS_TOKEN)")
+	f.BoolVar(&o.secureCookies, "secure-cookies", os.Getenv("RAPPORT_SECURE_COOKIES") == "true", "mark session cookies Secure (set when served over HTTPS; env RAPPORT_SECURE_COOKIES=true)")
+	f.BoolVar(&o.trustProxy, "trust-proxy", os.Getenv("RAPPORT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (env RAPPORT_TRUST_PROXY=true)")
+	f.StringVar(&o.blobs, "blobs", os.Getenv("RAPPORT_BLOBS"), "blob store: local (files under <data>/blobs) or db (default: local on SQLite, db on PostgreSQL; env RAPPORT_BLOBS)")
+	if v := os.Getenv("RAPPORT_MAX_BODY"); v != "" {
+		_, _ = fmt.Sscan(v, &o.maxBody)
+	}
+	return cmd
+}
+
+func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
+	ctx := cmd.Context()
+	log := logger(cmd.ErrOrStderr(), g.logJSON)
+	s, err := g.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	blobs, err := openBlobs(g, o, s)
+	if err != nil {
+		return err
+	}
+	if o.demo {
+		if err := seedAndPrint(ctx, s, g, cmd.OutOrStdout(), o.listen); err != nil {
+			return err
+		}
+	}
+	jobs, err := startQueue(ctx, s, blobs, log)
+	if err != nil {
+		return err
+	}
+	defer stopQueue(jobs, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(s.DB(), "rapport"), queueDepthGauge(jobs))
+	srv := hub.New(hub.Config{
+		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
+		API:  api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody}),
+		Auth: auth.New(auth.Config{Store: s, SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: log}),
+	})
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	log.Info("rapport serving", "url", "http://"+ln.Addr().String(), "engine", s.Engine(), "version", version)
+	httpSrv := srv.HTTPServer(ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func stopQueue(q *queue.Queue, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		log.Warn("job queue stop", "err", err)
+	}
+}
+
+func openBlobs(g *globals, o *serveOptions, s *store.Store) (blobstore.Store, error) {
+	kind := o.blobs
+	if kind == "" {
+		kind = map[string]string{"sqlite": "local", "postgres": "db"}[s.Engine()]
+	}
+	switch kind {
+	case "local":
+		return blobstore.NewLocal(filepath.Join(g.data, "blobs"))
+	case "db":
+		return blobstore.NewDB(s.DB(), s.Engine()), nil
+	}
+	return nil, fmt.Errorf("--blobs must be local or db, not %q", kind)
+}
+
+// blobAdapter presents a connectors blob store as the API's Blobs.
+type blobAdapter struct{ s blobstore.Store }
+
+func (b blobAdapter) Put(ctx context.Context, r io.Reader, name string, max int64) (api.BlobInfo, error) {
+	info, err := b.s.Put(ctx, r, name, max)
+	return api.BlobInfo{SHA256: info.SHA256, Size: info.Size, ContentType: info.ContentType}, err
+}
+
+func (b blobAdapter) Open(ctx context.Context, sha string) (io.ReadCloser, error) {
+	return b.s.Open(ctx, sha)
+}
+
+// baseURL turns a listen address into the URL people open.
+func baseURL(listen string) string {
+	host := listen
+	if strings.HasPrefix(host, ":") {
+		host = "127.0.0.1" + host
+	}
+	return "http://" + host
+}

@@ -1,0 +1,72 @@
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"rapport/hub/api"
+	"rapport/hub/auth"
+	"rapport/model/store"
+)
+
+// Config wires the server's parts.
+type Config struct {
+	Store  *store.Store
+	API    *api.API
+	Auth   *auth.Authenticator
+	Logger *slog.Logger
+	// Registry receives the server's metrics; /metrics serves it.
+	Registry *prometheus.Registry
+	// MetricsToken, when set, must be sent as a bearer token to read /metrics.
+	MetricsToken string
+}
+
+// Server is the HTTP front of the hub.
+type Server struct {
+	cfg     Config
+	metrics *httpMetrics
+}
+
+// New builds a server.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	return &Server{cfg: cfg, metrics: newHTTPMetrics(cfg.Registry)}
+}
+
+// HTTPServer returns a configured *http.Server with conservative timeouts.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads
+		WriteTimeout:      5 * time.Minute, // exports
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve runs srv until ctx is cancelled, then shuts down gracefully, giving
+// in-flight requests up to grace to finish.
+func Serve(ctx context.Context, srv *http.Server, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -140,7 +140,7 @@ func userListCmd(g *globals) *cobra.Command {
 
 // eachPage calls fn for every record of a list, page by page, then done.
 func eachPage[T any, P store.RecordPtr[T]](ctx context.Context, s *store.Store, p store.ListParams, fn func(P) error, done func() error) error {
-	p.Limit = 500
+	p.Limit = 2000
 	for {
 		page, err := store.List[T, P](ctx, s, p)
 		if err != nil {

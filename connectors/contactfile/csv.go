@@ -43,18 +43,16 @@ func ReadCSV(r io.Reader, maxBytes int64) (rows []Row, ignored []string, err err
 		if errors.Is(err, io.EOF) {
 			return rows, ignored, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			rows = append(rows, Row{Line: errLine(err, line), Err: model.Errorf(model.EINVALID, "%s", csvMessage(err))})
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) {
-				return rows, ignored, nil // an unterminated quote swallows the rest of the file
-			}
+			// The reader resumes at the next record; an unterminated quote
+			// runs to the end of the file and so ends the list.
+			rows = append(rows, Row{Line: errLine(err), Err: model.Errorf(model.EINVALID, "%s", csvMessage(err))})
 			continue
 		}
 		if blank(rec) {
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		rows = append(rows, rowFromRecord(line, rec, cols))
 	}
 }
@@ -119,12 +117,12 @@ func blank(rec []string) bool {
 	return true
 }
 
-func errLine(err error, fallback int) int {
+func errLine(err error) int {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return pe.StartLine
 	}
-	return fallback
+	return 0
 }
 
 func csvMessage(err error) string {

@@ -55,7 +55,7 @@ func splitCards(data []byte) [][]byte {
 }
 
 func parseCard(n int, chunk []byte) Row {
-	card, err := vcard.NewDecoder(bytes.NewReader(unfoldQuotedPrintable(chunk))).Decode()
+	card, err := vcard.NewDecoder(bytes.NewReader(typeBareParams(unfoldQuotedPrintable(chunk)))).Decode()
 	if err != nil {
 		return Row{Line: n, Err: model.Errorf(model.EINVALID, "card %d is not valid vCard: %v", n, err)}
 	}
@@ -72,6 +72,29 @@ func unfoldQuotedPrintable(b []byte) []byte {
 	}
 	b = bytes.ReplaceAll(b, []byte("=\r\n"), nil)
 	return bytes.ReplaceAll(b, []byte("=\n"), nil)
+}
+
+// typeBareParams rewrites vCard 2.1 bare parameters ("TEL;CELL;VOICE:…")
+// as TYPE= parameters, which the decoder otherwise misreads.
+func typeBareParams(b []byte) []byte {
+	lines := bytes.Split(b, []byte("\n"))
+	for i, line := range lines {
+		if len(line) == 0 || line[0] == ' ' || line[0] == '\t' {
+			continue // folded continuation
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 || !bytes.Contains(line[:colon], []byte(";")) {
+			continue
+		}
+		parts := bytes.Split(line[:colon], []byte(";"))
+		for j := 1; j < len(parts); j++ {
+			if !bytes.Contains(parts[j], []byte("=")) {
+				parts[j] = append([]byte("TYPE="), parts[j]...)
+			}
+		}
+		lines[i] = append(bytes.Join(parts, []byte(";")), line[colon:]...)
+	}
+	return bytes.Join(lines, []byte("\n"))
 }
 
 // decodeLegacy decodes vCard 2.1 ENCODING=QUOTED-PRINTABLE values and

@@ -78,7 +78,7 @@ func List[T any, P RecordPtr[T]](ctx context.Context, s *Store, p ListParams) (P
 			return page, err
 		}
 	}
-	limit := clampLimit(p.Limit, 500)
+	limit := clampLimit(p.Limit, 5000) // the API allows 500; internal walks take more
 	for _, o := range order {
 		q = q.Order(o.col.name + map[bool]string{true: " DESC", false: " ASC"}[o.desc])
 	}

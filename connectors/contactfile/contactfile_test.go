@@ -82,7 +82,9 @@ func sample() []*model.Contact {
 	return c
 }
 
-func company(id string) string { return map[string]string{"acct-1": "Клинская филармония"}[id] }
+func company(id string) string {
+	return map[string]string{"acct-1": "Клинская филармония"}[id]
+}
 
 func TestVCardRoundTrip(t *testing.T) {
 	var buf bytes.Buffer

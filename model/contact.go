@@ -95,7 +95,7 @@ func (c *Contact) SearchKeys() []SearchKey {
 		local, _, _ := strings.Cut(e.Value, "@")
 		keys = append(keys, wordKeys(local)...)
 	}
-	return dedupeKeys(append(keys, phoneKeys(c.Phones)...))
+	return Dedupe(append(keys, phoneKeys(c.Phones)...))
 }
 
 // DuplicateKeys are the values that identify the same person: e-mails and
@@ -110,13 +110,14 @@ func (c *Contact) DuplicateKeys() []SearchKey {
 	return keys
 }
 
-func dedupeKeys(keys []SearchKey) []SearchKey {
-	seen := map[SearchKey]bool{}
-	out := keys[:0]
-	for _, k := range keys {
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, k)
+// Dedupe drops repeated values, keeping the first of each.
+func Dedupe[T comparable](list []T) []T {
+	seen := map[T]bool{}
+	out := list[:0]
+	for _, v := range list {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
 	}
 	return out

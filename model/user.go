@@ -142,5 +142,5 @@ func (t *Territory) Refs() []Ref { return []Ref{{"parent_id", "territory", t.Par
 
 // SearchKeys implements Searchable: name words, e-mail and username.
 func (u *User) SearchKeys() []SearchKey {
-	return dedupeKeys(append(wordKeys(u.Name, u.Username), SearchKey{KeyEmail, u.Email}))
+	return Dedupe(append(wordKeys(u.Name, u.Username), SearchKey{KeyEmail, u.Email}))
 }

@@ -29,6 +29,23 @@ func (g *globals) withStore(cmd *cobra.Command, fn func(ctx context.Context, s *
 	return fn(model.WithActor(cmd.Context(), cliActor), s)
 }
 
+// withUser resolves login (e-mail or username) and runs fn, printing the
+// line fn returns.
+func (g *globals) withUser(cmd *cobra.Command, login string, fn func(ctx context.Context, s *store.Store, u *model.User) (string, error)) error {
+	return g.withStore(cmd, func(ctx context.Context, s *store.Store) error {
+		u, err := s.UserByLogin(ctx, login)
+		if err != nil {
+			return err
+		}
+		out, err := fn(ctx, s, u)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(cmd.OutOrStdout(), out)
+		return err
+	})
+}
+
 // readPassword reads one line from stdin and checks its strength.
 func readPassword(r io.Reader) (string, error) {
 	line, err := bufio.NewReader(r).ReadString('\n')
@@ -104,16 +121,8 @@ func userPasswdCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.withStore(cmd, func(ctx context.Context, s *store.Store) error {
-				u, err := s.UserByLogin(ctx, who)
-				if err != nil {
-					return err
-				}
-				if err := s.SetPassword(ctx, u.ID, pw); err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "password changed for %s\n", u.Email)
-				return err
+			return g.withUser(cmd, who, func(ctx context.Context, s *store.Store, u *model.User) (string, error) {
+				return "password changed for " + u.Email, s.SetPassword(ctx, u.ID, pw)
 			})
 		}}
 	cmd.Flags().StringVar(&login, "user", "", "the user's e-mail or username")
@@ -167,16 +176,9 @@ func userDisableCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.withStore(cmd, func(ctx context.Context, s *store.Store) error {
-				u, err := s.UserByLogin(ctx, who)
-				if err != nil {
-					return err
-				}
-				if _, err := store.Update(ctx, s, u.ID, 0, func(u *model.User) error { u.Disabled = true; return nil }); err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "disabled %s\n", u.Email)
-				return err
+			return g.withUser(cmd, who, func(ctx context.Context, s *store.Store, u *model.User) (string, error) {
+				_, err := store.Update(ctx, s, u.ID, 0, func(u *model.User) error { u.Disabled = true; return nil })
+				return "disabled " + u.Email, err
 			})
 		}}
 	cmd.Flags().StringVar(&login, "user", "", "the user's e-mail or username")
@@ -192,17 +194,9 @@ func tokenCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.withStore(cmd, func(ctx context.Context, s *store.Store) error {
-				u, err := s.UserByLogin(ctx, login)
-				if err != nil {
-					return err
-				}
+			return g.withUser(cmd, login, func(ctx context.Context, s *store.Store, u *model.User) (string, error) {
 				plain, _, err := s.CreateToken(ctx, u.ID, name, sc, expires)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(cmd.OutOrStdout(), plain)
-				return err
+				return plain, err
 			})
 		}}
 	f := create.Flags()
@@ -220,17 +214,9 @@ func appPasswordCmd(g *globals) *cobra.Command {
 	var login, label string
 	create := &cobra.Command{Use: "create", Short: "Create a per-device app password for DAV clients and print it", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s *store.Store) error {
-				u, err := s.UserByLogin(ctx, login)
-				if err != nil {
-					return err
-				}
+			return g.withUser(cmd, login, func(ctx context.Context, s *store.Store, u *model.User) (string, error) {
 				plain, _, err := s.CreateAppPassword(ctx, u.ID, label)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(cmd.OutOrStdout(), plain)
-				return err
+				return plain, err
 			})
 		}}
 	create.Flags().StringVar(&login, "user", "", "the user's e-mail or username (required)")

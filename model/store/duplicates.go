@@ -48,5 +48,5 @@ func (s *Store) DuplicatesOf(ctx context.Context, c *model.Contact) ([]string, e
 			}
 		}
 	}
-	return dedupe(ids), nil
+	return model.Dedupe(ids), nil
 }

@@ -58,29 +58,16 @@ func (s *Store) reindex(ctx context.Context, recs []model.Record, replace bool) 
 		}
 	}
 	if len(keys) > 0 {
-		if err := db.CreateInBatches(dedupe(keys), s.batchRows(4)).Error; err != nil {
+		if err := db.CreateInBatches(model.Dedupe(keys), s.batchRows(4)).Error; err != nil {
 			return dbErr(err)
 		}
 	}
 	if len(links) > 0 {
-		if err := db.CreateInBatches(dedupe(links), s.batchRows(3)).Error; err != nil {
+		if err := db.CreateInBatches(model.Dedupe(links), s.batchRows(3)).Error; err != nil {
 			return dbErr(err)
 		}
 	}
 	return nil
-}
-
-// dedupe drops repeated values, keeping the first of each.
-func dedupe[T comparable](list []T) []T {
-	seen := map[T]bool{}
-	out := list[:0]
-	for _, v := range list {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.

@@ -19,12 +19,11 @@ import (
 
 // globals are the flags every command takes.
 type globals struct {
-	db      string
-	data    string
-	site    string
-	tz      string
-	region  string
-	logJSON bool
+	db     string
+	data   string
+	site   string
+	tz     string
+	region string
 }
 
 func envOr(key, def string) string {
@@ -81,10 +80,16 @@ func migrateAll(ctx context.Context, s *store.Store) error {
 	return queue.Migrate(ctx, s)
 }
 
-// logger writes text to a terminal and JSON otherwise.
-func logger(w io.Writer, forceJSON bool) *slog.Logger {
-	if f, ok := w.(*os.File); ok && !forceJSON && isatty.IsTerminal(f.Fd()) {
-		return slog.New(slog.NewTextHandler(w, nil))
+// logger writes text to a terminal and JSON otherwise, from level up. It
+// also becomes slog's default, so libraries (River, goose) log the same way.
+func logger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	var l *slog.Logger
+	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		l = slog.New(slog.NewTextHandler(w, opts))
+	} else {
+		l = slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	slog.SetDefault(l)
+	return l
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,8 @@ func newRoot() *cobra.Command {
 		Short:         "Rapport — the CRM that lives in your tools",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// One-shot commands log warnings only; serve logs requests too.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) { logger(cmd.ErrOrStderr(), slog.LevelWarn) },
 	}
 	g.bind(root)
 	root.AddCommand(serveCmd(g), migrateCmd(g), userCmd(g), tokenCmd(g), appPasswordCmd(g),

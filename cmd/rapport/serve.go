@@ -55,7 +55,7 @@ func serveCmd(g *globals) *cobra.Command {
 
 func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	ctx := cmd.Context()
-	log := logger(cmd.ErrOrStderr(), g.logJSON)
+	log := logger(cmd.ErrOrStderr(), slog.LevelInfo)
 	s, err := g.openStore(ctx, true)
 	if err != nil {
 		return err

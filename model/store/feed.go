@@ -18,13 +18,30 @@ type pendingChange struct {
 
 // recordChange queues a feed row for rec in the transaction in ctx.
 func (s *Store) recordChange(ctx context.Context, rec model.Record, op string, fields map[string]model.FieldChange) error {
-	st := s.inTx(ctx)
-	if st == nil {
-		return fmt.Errorf("store: change recorded outside a transaction")
-	}
 	snap, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	return s.queueChange(ctx, rec, op, fields, snap)
+}
+
+// recordCreate queues the create change of rec: every field new, old null.
+func (s *Store) recordCreate(ctx context.Context, rec model.Record) error {
+	snap, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	after := map[string]any{}
+	if err := json.Unmarshal(snap, &after); err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	return s.queueChange(ctx, rec, model.OpCreate, model.Diff(map[string]any{}, after), snap)
+}
+
+func (s *Store) queueChange(ctx context.Context, rec model.Record, op string, fields map[string]model.FieldChange, snap []byte) error {
+	st := s.inTx(ctx)
+	if st == nil {
+		return fmt.Errorf("store: change recorded outside a transaction")
 	}
 	a := model.ActorFrom(ctx)
 	m := rec.RecordMeta()

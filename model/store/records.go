@@ -62,11 +62,7 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 			return err
 		}
 		for _, rec := range recs {
-			after, err := model.ToMap(rec)
-			if err != nil {
-				return err
-			}
-			if err := s.recordChange(ctx, rec, model.OpCreate, model.Diff(map[string]any{}, after)); err != nil {
+			if err := s.recordCreate(ctx, rec); err != nil {
 				return err
 			}
 		}

@@ -73,11 +73,32 @@ func (s *Store) flushFeed(ctx context.Context, st *txState) error {
 	for i, c := range st.changes {
 		rows[i] = c.change
 	}
+	st.changes = nil
+	if s.canCopy(st, len(rows)) {
+		return s.copyChanges(ctx, st, rows)
+	}
 	if err := st.db.CreateInBatches(rows, s.batchRows(10)).Error; err != nil {
 		return fmt.Errorf("store: feed append: %w", err)
 	}
-	st.changes = nil
 	return nil
+}
+
+// copyChanges appends many feed rows with COPY (seqs come from the column default).
+func (s *Store) copyChanges(ctx context.Context, st *txState, changes []*model.Change) error {
+	rows := make([][]any, len(changes))
+	for i, c := range changes {
+		fields, err := json.Marshal(c.Fields)
+		if err != nil {
+			return fmt.Errorf("store: feed fields: %w", err)
+		}
+		var actorID any
+		if c.ActorID != "" {
+			actorID = c.ActorID
+		}
+		rows[i] = []any{c.Entity, c.RecordID, c.Op, c.Version, actorID, c.Actor, c.At, string(fields), string(c.Snapshot)}
+	}
+	return s.copyRows(ctx, st, "changes",
+		[]string{"entity", "record_id", "op", "version", "actor_id", "actor", "at", "fields", "snapshot"}, rows)
 }
 
 // Changes returns up to limit feed rows after seq since, oldest first.

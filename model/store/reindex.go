@@ -57,13 +57,22 @@ func (s *Store) reindex(ctx context.Context, recs []model.Record, replace bool) 
 			return dbErr(err)
 		}
 	}
-	if len(keys) > 0 {
-		if err := db.CreateInBatches(model.Dedupe(keys), s.batchRows(4)).Error; err != nil {
+	keys, links = model.Dedupe(keys), model.Dedupe(links)
+	if st := s.inTx(ctx); s.canCopy(st, len(keys)) {
+		rows := make([][]any, len(keys))
+		for i, k := range keys {
+			rows[i] = []any{k.Entity, k.RecordID, k.Kind, k.Value}
+		}
+		if err := s.copyRows(ctx, st, "search_keys", []string{"entity", "record_id", "kind", "value"}, rows); err != nil {
+			return err
+		}
+	} else if len(keys) > 0 {
+		if err := db.CreateInBatches(keys, s.batchRows(4)).Error; err != nil {
 			return dbErr(err)
 		}
 	}
 	if len(links) > 0 {
-		if err := db.CreateInBatches(model.Dedupe(links), s.batchRows(3)).Error; err != nil {
+		if err := db.CreateInBatches(links, s.batchRows(3)).Error; err != nil {
 			return dbErr(err)
 		}
 	}

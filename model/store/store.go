@@ -129,6 +129,7 @@ type txKey struct{ s *Store }
 
 type txState struct {
 	db      *gorm.DB
+	conn    *sql.Conn // PostgreSQL: the session the transaction runs on (for COPY)
 	changes []*pendingChange
 	after   []func()
 	depth   int
@@ -143,7 +144,18 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 		return s.nested(ctx, st, fn)
 	}
 	st := &txState{}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	base := s.db.WithContext(ctx)
+	if s.engine == migrate.Postgres {
+		// Pin the transaction to one session so bulk rows can go in with
+		// COPY on the same connection (see copy.go).
+		conn, err := s.sqlDB.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		defer conn.Close()
+		st.conn, base.Statement.ConnPool = conn, conn
+	}
+	err := base.Transaction(func(tx *gorm.DB) error {
 		st.db = tx
 		if err := fn(context.WithValue(ctx, txKey{s}, st)); err != nil {
 			return err

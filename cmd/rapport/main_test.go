@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"rapport/model"
 	"rapport/model/storetest"
 )
 
@@ -166,4 +167,48 @@ func waitReady(t *testing.T, base string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal(fmt.Sprintf("server at %s never became ready", base))
+}
+
+func TestUserCommands(t *testing.T) {
+	g := []string{"--db", storetest.DSN(t, "sqlite"), "--data", t.TempDir()}
+	cli := func(stdin string, args ...string) (string, error) { return run(t, stdin, append(g, args...)...) }
+	if _, err := cli("short\n", "user", "add", "--email", "a@example.com", "--name", "A", "--password-stdin"); err == nil {
+		t.Fatal("a short password was accepted")
+	}
+	if out, err := cli("long enough secret\n", "user", "add", "--email", "a@example.com", "--name", "Анна", "--role", "manager", "--password-stdin"); err != nil {
+		t.Fatal(out, err)
+	}
+	if _, err := cli("", "user", "add", "--email", "a@example.com", "--name", "Again"); model.ErrorCode(err) != model.ECONFLICT {
+		t.Fatalf("duplicate e-mail: %v", err)
+	}
+	if _, err := cli("another long secret\n", "user", "passwd", "a@example.com"); err == nil {
+		t.Fatal("passwd without --password-stdin")
+	}
+	if out, err := cli("another long secret\n", "user", "passwd", "a", "--password-stdin"); err != nil || !strings.Contains(out, "password changed") {
+		t.Fatal(out, err)
+	}
+	out, _ := cli("", "user", "list")
+	if !strings.Contains(out, "a@example.com") || !strings.Contains(out, "Анна") || !strings.Contains(out, "manager") {
+		t.Fatalf("list: %s", out)
+	}
+	if _, err := cli("", "token", "create", "--user", "a@example.com", "--scope", "read,root"); model.ErrorCode(err) != model.EINVALID {
+		t.Fatalf("bad scope: %v", err)
+	}
+	if out, _ := cli("", "version"); !strings.HasPrefix(out, "rapport ") {
+		t.Fatalf("version: %q", out)
+	}
+}
+
+func TestDemoSeedsOnceAndPrintsCredentials(t *testing.T) {
+	data := t.TempDir()
+	g := []string{"--db", "sqlite:" + filepath.Join(data, "rapport.db"), "--data", data}
+	first := mustRun(t, "", append(g, "demo")...)
+	second := mustRun(t, "", append(g, "demo")...)
+	if !strings.Contains(first, "admin@example.com") || !strings.Contains(first, "API token: rpt_") || first != second {
+		t.Fatalf("first:\n%s\nsecond:\n%s", first, second)
+	}
+	out := mustRun(t, "", append(g, "export", "contacts", "--format", "csv")...)
+	if n := strings.Count(out, "\r\n") - 1; n < 50 || !strings.Contains(out, "Иванов") || !strings.Contains(out, "Smith") {
+		t.Fatalf("demo has %d contacts", n)
+	}
 }

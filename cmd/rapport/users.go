@@ -111,11 +111,15 @@ func userArg(flag string, args []string) (string, error) {
 
 func userPasswdCmd(g *globals) *cobra.Command {
 	var login string
-	cmd := &cobra.Command{Use: "passwd [--user] EMAIL", Short: "Set a user's password (read from stdin)", Args: cobra.MaximumNArgs(1),
+	var stdin bool
+	cmd := &cobra.Command{Use: "passwd [--user] EMAIL --password-stdin", Short: "Set a user's password (read from stdin)", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			who, err := userArg(login, args)
 			if err != nil {
 				return err
+			}
+			if !stdin {
+				return model.Errorf(model.EINVALID, "pass the new password on standard input with --password-stdin")
 			}
 			pw, err := readPassword(cmd.InOrStdin())
 			if err != nil {
@@ -126,6 +130,7 @@ func userPasswdCmd(g *globals) *cobra.Command {
 			})
 		}}
 	cmd.Flags().StringVar(&login, "user", "", "the user's e-mail or username")
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the new password from standard input")
 	return cmd
 }
 

@@ -80,10 +80,12 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+type appPasswordRequest struct {
+	Label string `json:"label"` // the device, e.g. "Anna's iPhone"
+}
+
 func (a *API) createAppPassword(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Label string `json:"label"`
-	}
+	var in appPasswordRequest
 	if err := a.decodeStrict(w, r, &in); err != nil {
 		fail(w, r, err)
 		return

@@ -59,7 +59,9 @@ func (a *API) OpenAPI() map[string]any {
 		}
 		item[strings.ToLower(rt.method)] = rt.op.document(rt.path)
 	}
-	schemas := map[string]any{"Problem": problemSchema}
+	schemas := map[string]any{"Problem": problemSchema,
+		"ChangePage": pageSchema("Change", "next_since", "integer"), "AuditPage": pageSchema("AuditEvent", "next_before", "string"),
+		"TokenRequest": objectSchema(reflect.TypeOf(tokenRequest{})), "AppPasswordRequest": objectSchema(reflect.TypeOf(appPasswordRequest{}))}
 	for _, v := range schemaTypes {
 		t := reflect.TypeOf(v)
 		schemas[t.Name()] = objectSchema(t)
@@ -162,6 +164,12 @@ func (o operation) responses() map[string]any {
 		out[itoa(status)] = map[string]any{"description": http.StatusText(status), "content": content}
 	}
 	return out
+}
+
+// pageSchema describes {"items": [...], cursorName: ...}.
+func pageSchema(item, cursorName, cursorType string) map[string]any {
+	return map[string]any{"type": "object", "properties": map[string]any{
+		"items": map[string]any{"type": "array", "items": ref(item)}, cursorName: map[string]any{"type": cursorType}}}
 }
 
 var problemSchema = map[string]any{"type": "object", "properties": map[string]any{

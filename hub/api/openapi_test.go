@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -54,6 +55,17 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	if _, ok := spec.Paths["/api/v1/contacts"]["get"]; !ok {
 		t.Fatal("paths must be written in full")
+	}
+	var full struct {
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	_ = json.Unmarshal(doc, &full)
+	for _, m := range regexp.MustCompile(`"#/components/schemas/([A-Za-z]+)"`).FindAllStringSubmatch(string(doc), -1) {
+		if _, ok := full.Components.Schemas[m[1]]; !ok {
+			t.Errorf("$ref to missing schema %s", m[1])
+		}
 	}
 }
 

@@ -22,7 +22,7 @@ func (a *API) mountCollections(r *mux.Router) {
 	(&collection[model.Contact, *model.Contact]{api: a, path: "/contacts", tag: "Contacts",
 		filters: "account_id owner_id language tag", warn: a.duplicateWarnings}).mount(r)
 	(&collection[model.Activity, *model.Activity]{api: a, path: "/activities", tag: "Activities",
-		filters: "kind status priority owner_id account_id contact_id all_day"}).mount(r)
+		filters: "kind status priority owner_id account_id contact_id all_day linked"}).mount(r)
 	a.handle(r, http.MethodGet, "/users/me", operation{id: "get_me", summary: "The signed-in user", tag: "Users", schema: "User"}, a.me)
 }
 

@@ -65,7 +65,7 @@ func List[T any, P RecordPtr[T]](ctx context.Context, s *Store, p ListParams) (P
 	if err != nil {
 		return page, err
 	}
-	if q, err = applyFilters(q, cols, p); err != nil {
+	if q, err = applyFilters(q, entity, cols, p); err != nil {
 		return page, err
 	}
 	q = s.applySearch(q, entity, p.Q)
@@ -140,11 +140,23 @@ func columnsOf[T any](s *Store, entity string) (map[string]column, error) {
 	return cols, nil
 }
 
-func applyFilters(q *gorm.DB, cols map[string]column, p ListParams) (*gorm.DB, error) {
+// linkedParam filters activities to one record's timeline: linked=entity:id.
+const linkedParam = "linked"
+
+func applyFilters(q *gorm.DB, entity string, cols map[string]column, p ListParams) (*gorm.DB, error) {
 	fe := model.FieldErrors{}
 	for field, v := range p.Equals {
 		if field == "tag" {
 			field = "tags"
+		}
+		if field == linkedParam && entity == "activity" {
+			entity, id, ok := strings.Cut(v, ":")
+			if !ok || !model.ValidID(id) {
+				fe.Add(linkedParam, "use linked=ENTITY:ID, e.g. linked=contact:0190…")
+				continue
+			}
+			q = q.Where("id IN (SELECT activity_id FROM activity_links WHERE entity = ? AND record_id = ?)", entity, id)
+			continue
 		}
 		c, ok := cols[field]
 		if !ok {

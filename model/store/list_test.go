@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"rapport/model"
 	"rapport/model/store"
@@ -89,6 +90,41 @@ func TestListSortPageSearch(t *testing.T) {
 		}
 		if _, err := store.List[model.Contact](ctx, s, store.ListParams{Cursor: "!!"}); model.ErrorCode(err) != model.EINVALID {
 			t.Fatalf("bad cursor: %v", err)
+		}
+	})
+}
+
+func TestTimelineOfAnyRecord(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		acme := seedPeople(t, s)
+		deal := model.NewID() // a record of a later issue (an opportunity)
+		start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		acts := []*model.Activity{
+			{Kind: model.KindAppointment, Subject: "Kick-off", StartAt: &start, AccountID: &acme.ID, Links: []model.Link{{Entity: "opportunity", ID: deal}}},
+			{Kind: model.KindNote, Subject: "Pricing notes", Links: []model.Link{{Entity: "opportunity", ID: deal}}},
+			{Kind: model.KindTask, Subject: "Unrelated"},
+		}
+		if err := store.CreateMany(ctx, s, acts); err != nil {
+			t.Fatal(err)
+		}
+		p, err := store.List[model.Activity](ctx, s, store.ListParams{Equals: map[string]string{"linked": "opportunity:" + deal}, Sort: "-start"})
+		if err != nil || len(p.Items) != 2 {
+			t.Fatalf("deal timeline %d %v", len(p.Items), err)
+		}
+		p, _ = store.List[model.Activity](ctx, s, store.ListParams{Equals: map[string]string{"linked": "account:" + acme.ID}})
+		if len(p.Items) != 1 || p.Items[0].Subject != "Kick-off" {
+			t.Fatalf("account timeline %v", p.Items)
+		}
+		if err := store.Delete[model.Activity](ctx, s, acts[0].ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		p, _ = store.List[model.Activity](ctx, s, store.ListParams{Equals: map[string]string{"linked": "opportunity:" + deal}})
+		if len(p.Items) != 1 {
+			t.Fatalf("deleted activity still on the timeline: %d", len(p.Items))
+		}
+		if _, err := store.List[model.Activity](ctx, s, store.ListParams{Equals: map[string]string{"linked": "nonsense"}}); model.ErrorCode(err) != model.EINVALID {
+			t.Fatalf("bad linked: %v", err)
 		}
 	})
 }

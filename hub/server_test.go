@@ -64,4 +64,3 @@ func TestHealthReadinessMetrics(t *testing.T) {
 		})
 	}
 }
-

@@ -24,6 +24,9 @@ func (s *Server) Handler() http.Handler {
 	v1.NotFoundHandler = s.cfg.Auth.Middleware(http.HandlerFunc(notFound))
 	v1.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
 
+	if s.cfg.ICS != nil {
+		s.cfg.ICS.Mount(r)
+	}
 	s.cfg.Auth.Routes(r)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	return s.recoverer(s.logRequests(s.metrics.middleware(r)))

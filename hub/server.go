@@ -10,6 +10,7 @@ import (
 
 	"rapport/hub/api"
 	"rapport/hub/auth"
+	"rapport/hub/ics"
 	"rapport/model/store"
 )
 
@@ -18,6 +19,7 @@ type Config struct {
 	Store  *store.Store
 	API    *api.API
 	Auth   *auth.Authenticator
+	ICS    *ics.Handler // calendar subscriptions; nil serves none
 	Logger *slog.Logger
 	// Registry receives the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry

@@ -91,3 +91,21 @@ type AuditEvent struct {
 	IP       string         `gorm:"column:ip;size:64" json:"ip"`
 	Detail   map[string]any `gorm:"serializer:json" json:"detail,omitempty"`
 }
+
+// ICSFeed is a read-only calendar subscription (/ics/{token}.ics) for
+// Outlook, Google or Apple Calendar. Only the token's SHA-256 is stored.
+type ICSFeed struct {
+	ID           string     `gorm:"primaryKey;size:36" json:"id"`
+	UserID       string     `gorm:"size:36;not null" json:"user_id"`
+	Hash         string     `gorm:"size:64;not null" json:"-"`
+	IncludeTasks bool       `gorm:"not null" json:"include_tasks"`
+	CreatedAt    time.Time  `json:"created_at"`
+	LastUsedAt   *time.Time `json:"last_used_at"`
+	RevokedAt    *time.Time `json:"revoked_at"`
+}
+
+// Audit actions of calendar feeds.
+const (
+	AuditICSFeedCreated = "ics_feed_created"
+	AuditICSFeedRevoked = "ics_feed_revoked"
+)

@@ -131,6 +131,11 @@ func endToEnd(t *testing.T, engine string) {
 		}
 		resp.Body.Close()
 	}
+	feedURL := strings.TrimSpace(cli("", "ics", "create", "--user", "boss@example.com", "--tasks", "--base-url", base))
+	if resp, err := http.Get(feedURL); err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/calendar") {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("calendar feed %s: %v %s", feedURL, err, b)
+	}
 	// CLI commands work while the server runs on the same database.
 	exportPath := filepath.Join(data, "out.vcf")
 	cli("", "export", "contacts", "--format", "vcf", "-o", exportPath)

@@ -22,6 +22,7 @@ import (
 	"rapport/hub"
 	"rapport/hub/api"
 	"rapport/hub/auth"
+	"rapport/hub/ics"
 	"rapport/model/store"
 )
 
@@ -82,6 +83,7 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
 		API:  api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody}),
 		Auth: auth.New(auth.Config{Store: s, SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: log}),
+		ICS:  &ics.Handler{Store: s, Logger: log},
 	})
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {

@@ -14,6 +14,10 @@ func (a *API) mountAccess(r *mux.Router) {
 	a.handle(r, http.MethodPost, "/tokens", operation{id: "create_token", summary: "Create an API token (shown once)", tag: "Access",
 		request: "TokenRequest", status: http.StatusCreated}, a.createToken)
 	a.handle(r, http.MethodDelete, "/tokens/{id}", operation{id: "revoke_token", summary: "Revoke an API token", tag: "Access", kind: opDelete}, a.revokeToken)
+	a.handle(r, http.MethodGet, "/ics-feeds", operation{id: "list_ics_feeds", summary: "List my calendar subscription feeds", tag: "Access", kind: opList, schema: "ICSFeed"}, a.listICSFeeds)
+	a.handle(r, http.MethodPost, "/ics-feeds", operation{id: "create_ics_feed", summary: "Create a calendar subscription URL (shown once)", tag: "Access",
+		request: "ICSFeedRequest", status: http.StatusCreated}, a.createICSFeed)
+	a.handle(r, http.MethodDelete, "/ics-feeds/{id}", operation{id: "revoke_ics_feed", summary: "Revoke a calendar subscription", tag: "Access", kind: opDelete}, a.revokeICSFeed)
 	a.handle(r, http.MethodPost, "/app-passwords", operation{id: "create_app_password", summary: "Create a DAV app password (shown once)", tag: "Access",
 		request: "AppPasswordRequest", status: http.StatusCreated}, a.createAppPassword)
 }
@@ -101,4 +105,51 @@ func (a *API) createAppPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"password": plain, "id": p.ID, "label": p.Label})
+}
+
+type icsFeedRequest struct {
+	IncludeTasks bool `json:"include_tasks"` // also publish the user's tasks
+}
+
+func (a *API) listICSFeeds(w http.ResponseWriter, r *http.Request) {
+	list, err := a.store.ICSFeeds(r.Context(), model.ActorFrom(r.Context()).UserID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_cursor": ""})
+}
+
+// createICSFeed answers with the feed's path and absolute URL; the token in
+// them is the credential and is shown only here.
+func (a *API) createICSFeed(w http.ResponseWriter, r *http.Request) {
+	var in icsFeedRequest
+	if err := a.decodeStrict(w, r, &in); err != nil {
+		fail(w, r, err)
+		return
+	}
+	actor := model.ActorFrom(r.Context())
+	if !actor.HasScope(model.ScopeWrite) {
+		fail(w, r, model.Errorf(model.EFORBIDDEN, "this token may not write"))
+		return
+	}
+	plain, f, err := a.store.CreateICSFeed(r.Context(), actor.UserID, in.IncludeTasks)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	path := "/ics/" + plain + ".ics"
+	writeJSON(w, http.StatusCreated, map[string]any{"id": f.ID, "path": path, "url": scheme + "://" + r.Host + path, "include_tasks": f.IncludeTasks})
+}
+
+func (a *API) revokeICSFeed(w http.ResponseWriter, r *http.Request) {
+	if err := a.store.RevokeICSFeed(r.Context(), model.ActorFrom(r.Context()).UserID, mux.Vars(r)["id"]); err != nil {
+		fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -46,7 +46,7 @@ func schemaName[T any]() string { return reflect.TypeOf(new(T)).Elem().Name() }
 
 // schemaTypes are the Go types described in components/schemas.
 var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Account{}, model.Contact{},
-	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}}
+	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {
@@ -61,7 +61,8 @@ func (a *API) OpenAPI() map[string]any {
 	}
 	schemas := map[string]any{"Problem": problemSchema,
 		"ChangePage": pageSchema("Change", "next_since", "integer"), "AuditPage": pageSchema("AuditEvent", "next_before", "string"),
-		"TokenRequest": objectSchema(reflect.TypeOf(tokenRequest{})), "AppPasswordRequest": objectSchema(reflect.TypeOf(appPasswordRequest{}))}
+		"TokenRequest": objectSchema(reflect.TypeOf(tokenRequest{})), "AppPasswordRequest": objectSchema(reflect.TypeOf(appPasswordRequest{})),
+		"ICSFeedRequest": objectSchema(reflect.TypeOf(icsFeedRequest{}))}
 	for _, v := range schemaTypes {
 		t := reflect.TypeOf(v)
 		schemas[t.Name()] = objectSchema(t)

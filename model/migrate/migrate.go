@@ -16,6 +16,7 @@ import (
 // Never edit a released body: add a new one.
 var bodies = []string{
 	m0001Core,
+	m0002ICS,
 }
 
 // Latest is the newest schema version this build knows.

@@ -31,8 +31,10 @@ var System = Actor{Name: "system", Role: RoleAdmin, Internal: true}
 // IsStaff reports whether the actor is an employee (not a portal customer).
 func (a Actor) IsStaff() bool { return a.Internal || (a.UserID != "" && a.Role != RolePortal) }
 
-// IsAdmin reports whether the actor has the admin role.
-func (a Actor) IsAdmin() bool { return a.Internal || a.Role == RoleAdmin }
+// IsAdmin reports whether the actor may use admin powers: the admin role,
+// and, for API tokens, the admin scope (an admin's read/write token acts as
+// an ordinary staff member).
+func (a Actor) IsAdmin() bool { return a.Internal || (a.Role == RoleAdmin && a.HasScope(ScopeAdmin)) }
 
 // HasScope reports whether the actor's token allows scope. Sessions and
 // internal actors carry no scope list and may do everything their role allows.

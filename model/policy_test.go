@@ -9,6 +9,7 @@ func TestPolicyTable(t *testing.T) {
 	other := Actor{UserID: "o", Role: RoleAgent, TeamIDs: []string{"t2"}}
 	portal := Actor{UserID: "p", Role: RolePortal}
 	reader := Actor{UserID: "g", Role: RoleAgent, Scopes: []string{ScopeRead}}
+	adminRW := Actor{UserID: "a", Role: RoleAdmin, Scopes: []string{ScopeRead, ScopeWrite}}
 	Policies["test_team"] = TeamScoped
 	Policies["test_owner"] = OwnerOnly
 	defer delete(Policies, "test_team")
@@ -25,6 +26,7 @@ func TestPolicyTable(t *testing.T) {
 		{reader, "contact", "x", "", true, false},
 		{agent, "user", "", "", true, false},
 		{admin, "user", "", "", true, true},
+		{adminRW, "user", "", "", true, false}, // an admin's token without the admin scope
 		{agent, "test_team", "g", "t9", true, true},  // own record
 		{agent, "test_team", "x", "t1", true, false}, // teammate's: sees, cannot change
 		{mgr, "test_team", "x", "t1", true, true},    // manager of the team

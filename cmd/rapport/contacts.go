@@ -76,7 +76,7 @@ func parseContactsFile(path, format string) ([]store.ImportRow, []string, error)
 
 func printImport(w io.Writer, res store.ImportResult) error {
 	for _, e := range res.Errors {
-		fmt.Fprintf(w, "line %d: %s\n", e.Line, e.Message)
+		fmt.Fprintln(w, e.Message) // messages name their card or line
 	}
 	_, err := fmt.Fprintf(w, "created %d, updated %d, skipped %d duplicates, failed %d\n", res.Created, res.Updated, res.Skipped, res.Failed)
 	return err

@@ -1,148 +1,244 @@
 package contactfile
 
 import (
+	"encoding/json"
 	"strings"
+	"time"
+	"unicode"
 
 	"rapport/model"
 )
 
-// column is one CSV/XLSX column: its canonical (JSON) name, the header names
-// Excel, Outlook, Google and Russian-language exports use, and how it reads
-// from and writes to a contact.
+// column is one CSV/XLSX column: its name (the JSON field name where the
+// contact has one; the header Rapport writes), the other headers Excel,
+// Outlook, Google and Russian-language files use for it, and how it is read
+// and written. A nil set is recognised but not imported (server-owned); a
+// nil get is import-only.
 type column struct {
 	name    string
 	aliases []string
-	set     func(c *model.Contact, v string)
-	get     func(c *model.Contact) string
+	set     func(b *rowBuilder, v string)
+	get     func(x exported) string
 }
 
-// companyColumn is resolved to an account by the caller, not stored on the contact.
-const companyColumn = "company"
+// exported is a contact with its company name resolved, as get sees it.
+type exported struct {
+	*model.Contact
+	company string
+}
+
+// rowBuilder collects one CSV record into a contact.
+type rowBuilder struct {
+	c       *model.Contact
+	company string
+	addr    model.Address // the street … country columns
+	fe      model.FieldErrors
+}
 
 var columns = []column{
-	{"first_name", []string{"first name", "given name", "имя"}, func(c *model.Contact, v string) { c.FirstName = v }, func(c *model.Contact) string { return c.FirstName }},
-	{"middle_name", []string{"middle name", "additional name", "отчество"}, func(c *model.Contact, v string) { c.MiddleName = v }, func(c *model.Contact) string { return c.MiddleName }},
-	{"last_name", []string{"last name", "family name", "surname", "фамилия"}, func(c *model.Contact, v string) { c.LastName = v }, func(c *model.Contact) string { return c.LastName }},
-	{"display_name", []string{"name", "full name", "display name", "фио", "полное имя"}, func(c *model.Contact, v string) { c.DisplayName = v }, func(c *model.Contact) string { return c.DisplayName }},
-	{"title", []string{"job title", "position", "должность"}, func(c *model.Contact, v string) { c.Title = v }, func(c *model.Contact) string { return c.Title }},
-	{companyColumn, []string{"organization", "organisation", "company name", "организация", "компания"}, nil, nil},
-	{"email", []string{"e-mail", "e-mail address", "email address", "e-mail 1 - value", "электронная почта", "эл. почта"}, addEmail, func(c *model.Contact) string { return first(c.Emails) }},
-	{"email2", []string{"e-mail 2 address", "e-mail 2 - value"}, addEmail, nil},
-	{"phone", []string{"telephone", "business phone", "phone 1 - value", "телефон", "рабочий телефон"}, addPhone("work"), func(c *model.Contact) string { return first(c.Phones) }},
-	{"mobile", []string{"mobile phone", "cell", "мобильный", "мобильный телефон"}, addPhone("mobile"), nil},
-	{"home_phone", []string{"home phone", "домашний телефон"}, addPhone("home"), nil},
-	{"emails", nil, setLabeled(func(c *model.Contact) *[]model.Labeled { return &c.Emails }), func(c *model.Contact) string { return joinLabeled(c.Emails) }},
-	{"phones", nil, setLabeled(func(c *model.Contact) *[]model.Labeled { return &c.Phones }), func(c *model.Contact) string { return joinLabeled(c.Phones) }},
-	{"tags", []string{"categories", "labels", "group membership", "теги", "категории"}, setTags, func(c *model.Contact) string { return strings.Join(c.Tags, "; ") }},
-	{"notes", []string{"note", "comments", "заметки", "примечания"}, func(c *model.Contact, v string) { c.Notes = v }, func(c *model.Contact) string { return c.Notes }},
-	{"birthday", []string{"date of birth", "день рождения", "дата рождения"}, func(c *model.Contact, v string) { c.Birthday = parseBirthday(v) }, func(c *model.Contact) string { return dateString(c.Birthday) }},
-	{"language", []string{"язык"}, func(c *model.Contact, v string) { c.Language = v }, func(c *model.Contact) string { return c.Language }},
-	{"street", []string{"business street", "address", "street address", "улица", "адрес"}, setAddr(func(a *model.Address, v string) { a.Street = v }), getAddr(func(a model.Address) string { return a.Street })},
-	{"city", []string{"business city", "город"}, setAddr(func(a *model.Address, v string) { a.City = v }), getAddr(func(a model.Address) string { return a.City })},
-	{"region", []string{"business state", "state", "регион", "область"}, setAddr(func(a *model.Address, v string) { a.Region = v }), getAddr(func(a model.Address) string { return a.Region })},
-	{"postal_code", []string{"business postal code", "zip", "postal code", "индекс"}, setAddr(func(a *model.Address, v string) { a.PostalCode = v }), getAddr(func(a model.Address) string { return a.PostalCode })},
-	{"country", []string{"business country/region", "country/region", "страна"}, setAddr(func(a *model.Address, v string) { a.Country = v }), getAddr(func(a model.Address) string { return a.Country })},
+	{name: "id", get: func(x exported) string { return x.ID }},
+	text("display_name", func(c *model.Contact) *string { return &c.DisplayName }, "name", "full name", "фио", "полное имя"),
+	text("first_name", func(c *model.Contact) *string { return &c.FirstName }, "given name", "имя"),
+	text("middle_name", func(c *model.Contact) *string { return &c.MiddleName }, "additional name", "отчество"),
+	text("last_name", func(c *model.Contact) *string { return &c.LastName }, "family name", "surname", "фамилия"),
+	text("title", func(c *model.Contact) *string { return &c.Title }, "job title", "position", "должность"),
+	{name: "company", aliases: []string{"organization", "organisation", "company name", "организация", "компания"},
+		set: func(b *rowBuilder, v string) { fill(&b.company, strings.TrimSpace(v)) }, get: func(x exported) string { return x.company }},
+	{name: "email", aliases: []string{"e-mail", "e-mail address", "email address", "e-mail 2 address", "e-mail 3 address",
+		"e-mail 1 - value", "e-mail 2 - value", "электронная почта", "эл. почта", "почта"},
+		set: addLabeled(emailsOf, ""), get: func(x exported) string { return firstValue(x.Emails) }},
+	{name: "emails", set: setList(emailsOf), get: func(x exported) string { return joinList(x.Emails) }},
+	{name: "phone", aliases: []string{"telephone", "phone number", "primary phone", "phone 1 - value", "телефон"},
+		set: addLabeled(phonesOf, ""), get: func(x exported) string { return firstValue(x.Phones) }},
+	{name: "phones", set: setList(phonesOf), get: func(x exported) string { return joinList(x.Phones) }},
+	{name: "mobile phone", aliases: []string{"mobile", "cell", "мобильный", "мобильный телефон"}, set: addLabeled(phonesOf, "mobile")},
+	{name: "home phone", aliases: []string{"домашний телефон"}, set: addLabeled(phonesOf, "home")},
+	{name: "business phone", aliases: []string{"work phone", "рабочий телефон"}, set: addLabeled(phonesOf, "work")},
+	{name: "business fax", aliases: []string{"fax", "факс"}, set: addLabeled(phonesOf, "fax")},
+	address("street", func(a *model.Address) *string { return &a.Street }, "business street", "street address", "address", "улица", "адрес"),
+	address("city", func(a *model.Address) *string { return &a.City }, "business city", "город"),
+	address("region", func(a *model.Address) *string { return &a.Region }, "business state", "state", "province", "регион", "область"),
+	address("postal_code", func(a *model.Address) *string { return &a.PostalCode }, "business postal code", "zip", "zip code", "индекс", "почтовый индекс"),
+	address("country", func(a *model.Address) *string { return &a.Country }, "business country/region", "country/region", "страна"),
+	jsonColumn("addresses", func(c *model.Contact) any { return &c.Addresses }),
+	{name: "birthday", aliases: []string{"date of birth", "день рождения", "дата рождения"}, set: setBirthday,
+		get: func(x exported) string { return dateText(x.Birthday) }},
+	text("language", func(c *model.Contact) *string { return &c.Language }, "язык"),
+	{name: "tags", aliases: []string{"categories", "labels", "теги", "метки", "категории"}, set: addTags,
+		get: func(x exported) string { return strings.Join(x.Tags, "; ") }},
+	text("notes", func(c *model.Contact) *string { return &c.Notes }, "note", "comments", "заметки", "примечания", "комментарий"),
+	ref("account_id", func(c *model.Contact) **string { return &c.AccountID }),
+	ref("owner_id", func(c *model.Contact) **string { return &c.OwnerID }),
+	ref("photo_id", func(c *model.Contact) **string { return &c.PhotoID }),
+	jsonColumn("custom_fields", func(c *model.Contact) any { return &c.CustomFields }),
+	{name: "created_at", get: func(x exported) string { return timeText(x.CreatedAt) }},
+	{name: "updated_at", get: func(x exported) string { return timeText(x.UpdatedAt) }},
 }
 
-// lookupColumn finds a column by header text, case-insensitively.
-func lookupColumn(header string) (column, bool) {
-	h := strings.ToLower(strings.TrimSpace(header))
-	for _, c := range columns {
-		if h == c.name {
-			return c, true
-		}
-		for _, a := range c.aliases {
-			if h == a {
-				return c, true
-			}
+var headerFolder = strings.NewReplacer("_", " ", "\ufeff", "")
+
+// headerKey folds a header for matching: case, "_" or spaces, a stray BOM.
+func headerKey(h string) string {
+	return strings.Join(strings.Fields(headerFolder.Replace(strings.ToLower(h))), " ")
+}
+
+// headerIndex maps every folded name and alias to its column.
+var headerIndex = func() map[string]*column {
+	m := map[string]*column{}
+	for i := range columns {
+		for _, h := range append([]string{columns[i].name}, columns[i].aliases...) {
+			m[headerKey(h)] = &columns[i]
 		}
 	}
-	return column{}, false
-}
+	return m
+}()
 
-// exportColumns are the columns written by WriteCSV and WriteXLSX.
-func exportColumns() []column {
+// exportColumns are the columns WriteCSV and WriteXLSX write, in order.
+var exportColumns = func() []column {
 	var out []column
 	for _, c := range columns {
-		if c.get != nil || c.name == companyColumn {
+		if c.get != nil {
 			out = append(out, c)
 		}
 	}
 	return out
+}()
+
+// text is a plain string field; the first non-empty column of it wins.
+func text(name string, field func(*model.Contact) *string, aliases ...string) column {
+	return column{name: name, aliases: aliases,
+		set: func(b *rowBuilder, v string) { fill(field(b.c), v) },
+		get: func(x exported) string { return *field(x.Contact) }}
 }
 
-func addEmail(c *model.Contact, v string) {
-	c.Emails = append(c.Emails, model.Labeled{Type: "work", Value: v})
-}
-
-func addPhone(kind string) func(*model.Contact, string) {
-	return func(c *model.Contact, v string) { c.Phones = append(c.Phones, model.Labeled{Type: kind, Value: v}) }
-}
-
-// setLabeled parses "type:value; type:value" (what WriteCSV writes).
-func setLabeled(list func(*model.Contact) *[]model.Labeled) func(*model.Contact, string) {
-	return func(c *model.Contact, v string) {
-		for _, part := range strings.Split(v, ";") {
-			typ, val, ok := strings.Cut(strings.TrimSpace(part), ":")
-			if !ok || strings.Contains(typ, "@") {
-				typ, val = "work", strings.TrimSpace(part)
+// address is one part of the address the flat columns describe.
+func address(name string, part func(*model.Address) *string, aliases ...string) column {
+	return column{name: name, aliases: aliases,
+		set: func(b *rowBuilder, v string) { fill(part(&b.addr), v) },
+		get: func(x exported) string {
+			if len(x.Addresses) == 0 {
+				return ""
 			}
-			if val = strings.TrimSpace(val); val != "" && !containsValue(*list(c), val) {
-				*list(c) = append(*list(c), model.Labeled{Type: strings.TrimSpace(typ), Value: val})
+			return *part(&x.Addresses[0])
+		}}
+}
+
+// ref is an id reference; Validate checks its form, the store its target.
+func ref(name string, field func(*model.Contact) **string) column {
+	return column{name: name,
+		set: func(b *rowBuilder, v string) {
+			v = strings.TrimSpace(v)
+			*field(b.c) = &v
+		},
+		get: func(x exported) string {
+			if p := *field(x.Contact); p != nil {
+				return *p
 			}
+			return ""
+		}}
+}
+
+// jsonColumn holds a structured field as JSON, so exports lose nothing.
+func jsonColumn(name string, field func(*model.Contact) any) column {
+	return column{name: name,
+		set: func(b *rowBuilder, v string) {
+			if err := json.Unmarshal([]byte(v), field(b.c)); err != nil {
+				b.fe.Add(name, "not valid JSON for "+name)
+			}
+		},
+		get: func(x exported) string {
+			out, err := json.Marshal(field(x.Contact))
+			if s := string(out); err == nil && s != "null" && s != "[]" && s != "{}" {
+				return s
+			}
+			return ""
+		}}
+}
+
+func emailsOf(c *model.Contact) *[]model.Labeled { return &c.Emails }
+func phonesOf(c *model.Contact) *[]model.Labeled { return &c.Phones }
+
+// addLabeled appends the cell as one value of the given type.
+func addLabeled(list func(*model.Contact) *[]model.Labeled, typ string) func(*rowBuilder, string) {
+	return func(b *rowBuilder, v string) {
+		*list(b.c) = append(*list(b.c), model.Labeled{Type: typ, Value: v})
+	}
+}
+
+// setList reads "type:value; value; …", what joinList writes.
+func setList(list func(*model.Contact) *[]model.Labeled) func(*rowBuilder, string) {
+	return func(b *rowBuilder, v string) {
+		for _, item := range strings.Split(v, ";") {
+			typ, val, ok := strings.Cut(item, ":")
+			if !ok || !isLabel(strings.TrimSpace(typ)) {
+				typ, val = "", item
+			}
+			*list(b.c) = append(*list(b.c), model.Labeled{Type: strings.TrimSpace(typ), Value: strings.TrimSpace(val)})
 		}
 	}
 }
 
-func containsValue(list []model.Labeled, v string) bool {
-	for _, l := range list {
-		if strings.EqualFold(l.Value, v) {
-			return true
-		}
-	}
-	return false
-}
-
-func joinLabeled(list []model.Labeled) string {
+func joinList(list []model.Labeled) string {
 	parts := make([]string, len(list))
 	for i, l := range list {
-		parts[i] = l.Type + ":" + l.Value
+		parts[i] = l.Value
+		if l.Type != "" {
+			parts[i] = l.Type + ":" + l.Value
+		}
 	}
 	return strings.Join(parts, "; ")
 }
 
-func setTags(c *model.Contact, v string) {
-	c.Tags = append(c.Tags, strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' })...)
+// isLabel tells a type prefix ("work:", "мобильный:") from a value.
+func isLabel(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
-func setAddr(set func(*model.Address, string)) func(*model.Contact, string) {
-	return func(c *model.Contact, v string) {
-		if len(c.Addresses) == 0 {
-			c.Addresses = []model.Address{{Type: "work"}}
-		}
-		set(&c.Addresses[0], v)
+func addTags(b *rowBuilder, v string) {
+	b.c.Tags = append(b.c.Tags, strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' })...)
+}
+
+func setBirthday(b *rowBuilder, v string) {
+	d, err := parseDate(v)
+	if err != nil {
+		b.fe.Add("birthday", err.Error())
+	}
+	if b.c.Birthday == nil {
+		b.c.Birthday = d
 	}
 }
 
-func getAddr(get func(model.Address) string) func(*model.Contact) string {
-	return func(c *model.Contact) string {
-		if len(c.Addresses) == 0 {
-			return ""
-		}
-		return get(c.Addresses[0])
+func fill(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
 	}
 }
 
-func first(list []model.Labeled) string {
+func firstValue(list []model.Labeled) string {
 	if len(list) == 0 {
 		return ""
 	}
 	return list[0].Value
 }
 
-func dateString(d *model.Date) string {
+func dateText(d *model.Date) string {
 	if d == nil {
 		return ""
 	}
 	return d.String()
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

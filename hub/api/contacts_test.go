@@ -78,6 +78,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"patch not object", "PATCH", "/contacts/" + id, `"x"`, 422, ""},
 			{"bad sort", "GET", "/contacts?sort=password_hash", "", 422, ""},
 			{"bad limit", "GET", "/contacts?limit=100000", "", 422, "limit"},
+			{"NUL in text", "POST", "/contacts", `{"first_name": "A\u0000B"}`, 422, ""},
+			{"NUL in patch", "PATCH", "/contacts/" + id, `{"notes": "x\u0000"}`, 422, ""},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

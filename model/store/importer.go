@@ -69,7 +69,8 @@ func (s *Store) importBatch(ctx context.Context, batch []ImportRow, mode string,
 	var fresh []ImportRow
 	for _, r := range batch {
 		if r.Err != nil {
-			res.fail(r.Line, r.Err)
+			res.Failed++ // parse errors already name their card or line
+			res.Errors = append(res.Errors, RowError{Line: r.Line, Message: errorText(r.Err)})
 			continue
 		}
 		r.Contact.Normalize()
@@ -262,9 +263,10 @@ func pendingTwin(c *model.Contact, pending map[model.SearchKey]*model.Contact) *
 	return nil
 }
 
+// fail records a row that parsed but could not be written.
 func (r *ImportResult) fail(line int, err error) {
 	r.Failed++
-	r.Errors = append(r.Errors, RowError{Line: line, Message: errorText(err)})
+	r.Errors = append(r.Errors, RowError{Line: line, Message: fmt.Sprintf("line %d: %s", line, errorText(err))})
 }
 
 func errorText(err error) string {

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"rapport/model"
@@ -44,7 +46,7 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 		}
 		m.Version, m.CreatedAt, m.UpdatedAt, m.CreatedBy, m.UpdatedBy, m.DeletedAt = 1, t, t, a.UserID, a.UserID, nil
 		rec.Normalize()
-		if err := rec.Validate(); err != nil {
+		if err := validate(rec); err != nil {
 			return err
 		}
 		if err := authorizeWrite(a, rec); err != nil {
@@ -113,7 +115,7 @@ func Update[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 		}
 		*cur.RecordMeta() = saved // server-owned fields never come from the client
 		cur.Normalize()
-		if err := cur.Validate(); err != nil {
+		if err := validate(cur); err != nil {
 			return err
 		}
 		if err := authorizeWrite(a, cur); err != nil {
@@ -156,6 +158,23 @@ func Delete[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 		diff := map[string]model.FieldChange{"deleted_at": {Old: nil, New: t}}
 		return s.writeVersion(ctx, cur, old, model.OpDelete, diff)
 	})
+}
+
+// validate runs the record's own rules and refuses NUL characters anywhere
+// in its text, which PostgreSQL cannot store (SQLite would, and the engines
+// must agree).
+func validate(rec model.Record) error {
+	if err := rec.Validate(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if bytes.Contains(b, []byte(`\u0000`)) {
+		return model.Errorf(model.EINVALID, "text must not contain NUL characters")
+	}
+	return nil
 }
 
 // writeVersion stores rec as the version after oldVersion, guarded by that

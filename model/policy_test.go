@@ -26,7 +26,7 @@ func TestPolicyTable(t *testing.T) {
 		{reader, "contact", "x", "", true, false},
 		{agent, "user", "", "", true, false},
 		{admin, "user", "", "", true, true},
-		{adminRW, "user", "", "", true, false}, // an admin's token without the admin scope
+		{adminRW, "user", "", "", true, false},       // an admin's token without the admin scope
 		{agent, "test_team", "g", "t9", true, true},  // own record
 		{agent, "test_team", "x", "t1", true, false}, // teammate's: sees, cannot change
 		{mgr, "test_team", "x", "t1", true, true},    // manager of the team

@@ -101,13 +101,11 @@ func (c *Contact) SearchKeys() []SearchKey {
 // DuplicateKeys are the values that identify the same person: e-mails and
 // normalised phones.
 func (c *Contact) DuplicateKeys() []SearchKey {
-	var keys []SearchKey
-	for _, k := range c.SearchKeys() {
-		if k.Kind != KeyWord {
-			keys = append(keys, k)
-		}
+	keys := make([]SearchKey, 0, len(c.Emails)+len(c.Phones))
+	for _, e := range c.Emails {
+		keys = append(keys, SearchKey{KeyEmail, e.Value})
 	}
-	return keys
+	return Dedupe(append(keys, phoneKeys(c.Phones)...))
 }
 
 // Dedupe drops repeated values, keeping the first of each.

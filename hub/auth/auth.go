@@ -1,11 +1,10 @@
 package auth
 
 import (
+	"context"
 	"crypto/subtle"
 	"log/slog"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,14 +16,27 @@ import (
 // SessionCookie names the browser session cookie.
 const SessionCookie = "rapport_session"
 
-// Config configures the authenticator.
+// CSRFHeader carries a session's CSRF token on unsafe API requests.
+const CSRFHeader = "X-CSRF-Token"
+
+// Challenges sent with 401 answers.
+const (
+	bearerChallenge = `Bearer realm="rapport"`
+	basicChallenge  = `Basic realm="Rapport", charset="UTF-8"`
+)
+
+// Config for the authenticator.
 type Config struct {
 	Store         *store.Store
-	SecureCookies bool // set the Secure flag on cookies (behind TLS)
-	TrustProxy    bool // take the client IP from X-Forwarded-For
-	Logger        *slog.Logger
-	// Failed sign-ins allowed per account and per IP within FailureWindow
-	// (defaults 5, 20 and 15 minutes).
+	SecureCookies bool // set the Secure flag on cookies (true behind TLS; cmd decides)
+	// TrustProxy takes the client IP from X-Forwarded-For (the rightmost
+	// address, the one the proxy appended). Set it only when every request
+	// comes through a proxy that sets the header; otherwise clients could
+	// pick their own IP and dodge the per-IP limit.
+	TrustProxy bool
+	Logger     *slog.Logger
+	// Rate limits for password and app-password failures, per process
+	// (defaults when zero: 5 per account and 20 per IP in 15 minutes).
 	MaxFailuresPerAccount, MaxFailuresPerIP int
 	FailureWindow                           time.Duration
 }
@@ -32,12 +44,11 @@ type Config struct {
 // Authenticator resolves credentials to a model.Actor and serves sign-in.
 type Authenticator struct {
 	cfg       Config
-	store     *store.Store
 	byAccount *Limiter
 	byIP      *Limiter
 }
 
-// New returns an authenticator with defaults applied.
+// New returns an authenticator with the defaults applied to cfg.
 func New(cfg Config) *Authenticator {
 	if cfg.MaxFailuresPerAccount <= 0 {
 		cfg.MaxFailuresPerAccount = 5
@@ -51,140 +62,133 @@ func New(cfg Config) *Authenticator {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Authenticator{cfg: cfg, store: cfg.Store,
+	return &Authenticator{cfg: cfg,
 		byAccount: NewLimiter(cfg.MaxFailuresPerAccount, cfg.FailureWindow),
 		byIP:      NewLimiter(cfg.MaxFailuresPerIP, cfg.FailureWindow)}
 }
 
-// Middleware authenticates API requests with a bearer token or the session
-// cookie. Session requests with unsafe methods must carry the session's CSRF
-// token in X-CSRF-Token. Portal users are refused on the staff API.
+// Middleware authenticates API requests: "Authorization: Bearer rpt_..."
+// (scopes from the token) or the session cookie (no scope list). Session
+// requests with an unsafe method must carry the session's CSRF token in
+// X-CSRF-Token. Tokens without read scope may not GET or HEAD, and portal
+// users are refused on the staff API. Without valid credentials the answer
+// is 401 with a Bearer challenge; on success the actor and the client IP are
+// in the request context (model.ActorFrom, ClientIP).
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, err := a.authenticate(r)
+		actor, err := a.apiActor(r)
 		if err != nil {
-			if model.ErrorCode(err) == model.EUNAUTHORIZED {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="rapport"`)
-			}
-			problem.Write(w, r, err)
+			refuse(w, r, err, bearerChallenge)
 			return
 		}
-		if !actor.IsStaff() {
-			problem.Errorf(w, r, model.EFORBIDDEN, "the staff API is not open to portal users")
-			return
-		}
-		if safeMethod(r.Method) && !actor.HasScope(model.ScopeRead) {
-			problem.Errorf(w, r, model.EFORBIDDEN, "this token may not read")
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(model.WithActor(r.Context(), actor)))
+		next.ServeHTTP(w, r.WithContext(a.signedIn(r, actor)))
 	})
 }
 
-// authenticate resolves a bearer token or a session cookie.
-func (a *Authenticator) authenticate(r *http.Request) (model.Actor, error) {
-	ctx := r.Context()
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, _ := strings.Cut(h, " ")
-		if !strings.EqualFold(scheme, "Bearer") || token == "" {
-			return model.Actor{}, model.Errorf(model.EUNAUTHORIZED, "use Authorization: Bearer <token>")
-		}
-		u, tok, err := a.store.TokenAuth(ctx, strings.TrimSpace(token))
-		if err != nil {
-			return model.Actor{}, err
-		}
-		return a.store.ActorFor(ctx, u, tok.ScopeList())
+// apiActor authenticates r and applies the staff API's admission rules.
+func (a *Authenticator) apiActor(r *http.Request) (model.Actor, error) {
+	actor, err := a.authenticate(r)
+	switch {
+	case err != nil:
+		return model.Actor{}, err
+	case !actor.IsStaff():
+		return model.Actor{}, model.Errorf(model.EFORBIDDEN, "the staff API is not open to portal users")
+	case readMethod(r.Method) && !actor.HasScope(model.ScopeRead):
+		return model.Actor{}, model.Errorf(model.EFORBIDDEN, "this token may not read")
 	}
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
+	return actor, nil
+}
+
+// authenticate resolves a bearer token or else the session cookie.
+func (a *Authenticator) authenticate(r *http.Request) (model.Actor, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		return a.bearer(r, h)
+	}
+	u, sess, err := a.session(r)
+	if model.ErrorCode(err) == model.EUNAUTHORIZED {
 		return model.Actor{}, model.Errorf(model.EUNAUTHORIZED, "sign in or send an API token")
 	}
-	u, sess, err := a.store.SessionAuth(ctx, c.Value)
 	if err != nil {
 		return model.Actor{}, err
 	}
-	if !safeMethod(r.Method) && !sameSecret(r.Header.Get("X-CSRF-Token"), sess.CSRFToken) {
-		return model.Actor{}, model.Errorf(model.EFORBIDDEN, "missing or wrong X-CSRF-Token for this session")
+	if !readMethod(r.Method) && r.Method != http.MethodOptions && !sameSecret(r.Header.Get(CSRFHeader), sess.CSRFToken) {
+		return model.Actor{}, model.Errorf(model.EFORBIDDEN, "missing or wrong %s for this session", CSRFHeader)
 	}
-	return a.store.ActorFor(ctx, u, nil)
+	return a.cfg.Store.ActorFor(r.Context(), u, nil)
+}
+
+// bearer resolves an Authorization header holding a bearer token.
+func (a *Authenticator) bearer(r *http.Request, header string) (model.Actor, error) {
+	scheme, token, _ := strings.Cut(header, " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return model.Actor{}, model.Errorf(model.EUNAUTHORIZED, "use Authorization: Bearer <token>")
+	}
+	u, tok, err := a.cfg.Store.TokenAuth(r.Context(), token)
+	if err != nil {
+		return model.Actor{}, err
+	}
+	return a.cfg.Store.ActorFor(r.Context(), u, tok.ScopeList())
+}
+
+// session resolves the session cookie.
+func (a *Authenticator) session(r *http.Request) (*model.User, *model.Session, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil, model.Errorf(model.EUNAUTHORIZED, "no session")
+	}
+	return a.cfg.Store.SessionAuth(r.Context(), c.Value)
 }
 
 // BasicAppPassword authenticates with HTTP Basic: a username or e-mail and a
-// per-device app password (DAV clients). Failures count toward the same
-// per-IP and per-account limits as password sign-in.
+// per-device app password (for DAV clients). Failures count toward the same
+// per-IP and per-account limits as password sign-in (429 with Retry-After
+// when over). Without valid credentials the answer is 401 with a Basic
+// challenge; on success the actor and client IP are in the context.
 func (a *Authenticator) BasicAppPassword(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		login, pass, ok := r.BasicAuth()
-		ip := ClientIP(r, a.cfg.TrustProxy)
-		if wait, limited := a.limited(ip, login); limited {
-			a.tooMany(w, r, wait)
+		actor, wait, err := a.basicActor(r)
+		if err != nil {
+			setRetryAfter(w, wait)
+			refuse(w, r, err, basicChallenge)
 			return
 		}
-		if ok {
-			if u, err := a.store.AppPasswordAuth(r.Context(), login, pass); err == nil {
-				actor, err := a.store.ActorFor(r.Context(), u, nil)
-				if err == nil {
-					a.byAccount.Reset(accountKey(login))
-					next.ServeHTTP(w, r.WithContext(model.WithActor(r.Context(), actor)))
-					return
-				}
-			}
-			a.failed(ip, login)
-		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="Rapport", charset="UTF-8"`)
-		problem.Errorf(w, r, model.EUNAUTHORIZED, "sign in with your username and an app password")
+		next.ServeHTTP(w, r.WithContext(a.signedIn(r, actor)))
 	})
 }
 
-// limited reports whether ip or the account is over its failure limit.
-func (a *Authenticator) limited(ip, login string) (time.Duration, bool) {
-	if blocked, wait := a.byIP.Blocked(ip); blocked {
-		return wait, true
+func (a *Authenticator) basicActor(r *http.Request) (model.Actor, time.Duration, error) {
+	login, password, ok := r.BasicAuth()
+	if !ok {
+		return model.Actor{}, 0, model.Errorf(model.EUNAUTHORIZED, "sign in with your username and an app password")
 	}
-	if login != "" {
-		if blocked, wait := a.byAccount.Blocked(accountKey(login)); blocked {
-			return wait, true
-		}
-	}
-	return 0, false
-}
-
-func (a *Authenticator) failed(ip, login string) {
-	a.byIP.Fail(ip)
-	if login != "" {
-		a.byAccount.Fail(accountKey(login))
-	}
-}
-
-func (a *Authenticator) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-	problem.Errorf(w, r, model.ERATELIMIT, "too many failed sign-ins; try again later")
-}
-
-func accountKey(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
-
-// ClientIP returns the client's address: RemoteAddr's host, or the first
-// X-Forwarded-For entry when the hub runs behind a trusted proxy.
-func ClientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	u, wait, err := a.checkCredentials(r, login, func() (*model.User, error) {
+		return a.cfg.Store.AppPasswordAuth(r.Context(), login, password)
+	})
 	if err != nil {
-		return r.RemoteAddr
+		return model.Actor{}, wait, err
 	}
-	return host
+	actor, err := a.cfg.Store.ActorFor(r.Context(), u, nil)
+	return actor, 0, err
 }
 
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+// refuse writes err as a problem, with challenge on 401 answers.
+func refuse(w http.ResponseWriter, r *http.Request, err error, challenge string) {
+	if model.ErrorCode(err) == model.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	problem.Write(w, r, err)
 }
 
+// signedIn returns r's context carrying actor and the client IP.
+func (a *Authenticator) signedIn(r *http.Request, actor model.Actor) context.Context {
+	return withClientIP(model.WithActor(r.Context(), actor), a.clientIP(r))
+}
+
+// readMethod reports whether m only reads (what the read scope allows).
+func readMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead }
+
+// sameSecret compares a presented secret with the expected one in constant time.
 func sameSecret(got, want string) bool {
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	return got != "" && want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }

@@ -1,7 +1,11 @@
-// Package auth authenticates HTTP requests and serves the browser sign-in:
-// API tokens (Authorization: Bearer), session cookies with a per-session CSRF
-// token, HTTP Basic with per-device app passwords (for DAV), the /login and
-// /logout pages, and rate limits on failed sign-ins.
+// Package auth is for authentication and sign-in on the hub's HTTP surfaces.
+// It resolves credentials to a model.Actor — API tokens (Authorization:
+// Bearer), browser session cookies with a per-session CSRF token, and HTTP
+// Basic with per-device app passwords (for DAV) — and serves the browser
+// sign-in pages (/login, /logout and a minimal signed-in home page at /).
+// Failed password and app-password checks are rate limited per client IP and
+// per account, in memory and per process.
 //
-// It imports model, model/store, model/secret and hub/problem; never connectors.
+// It imports model, model/store, model/secret and hub/problem only; it must
+// never import connectors (cmd injects what the hub needs from them).
 package auth

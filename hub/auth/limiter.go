@@ -1,82 +1,130 @@
 package auth
 
 import (
+	"container/list"
 	"sync"
 	"time"
 )
 
-// Limiter counts failures per key (an IP, an account) in a sliding window.
-// It is per process: several hubs behind a balancer each count on their own.
-// At most maxKeys keys are tracked; beyond that the stalest key is dropped,
-// so a flood of new keys cannot exhaust memory.
+// DefaultMaxKeys bounds how many keys one Limiter tracks.
+const DefaultMaxKeys = 100_000
+
+// Limiter counts attempts per key (a client IP, an account) in a sliding
+// window, to throttle password guessing. An attempt is recorded before the
+// credentials are checked, so parallel guesses cannot overrun the limit, and
+// withdrawn with Release when it succeeds: what stays are the failures.
+//
+// Counts live in memory and are per process: several hubs behind a load
+// balancer each count on their own, so the effective limit is the per-process
+// limit times the number of hubs. At most DefaultMaxKeys keys are tracked;
+// beyond that the key whose newest attempt is oldest is dropped, so a flood
+// of new keys (many IPs, made-up logins) cannot exhaust memory.
+//
+// A Limiter is safe for concurrent use.
 type Limiter struct {
 	mu      sync.Mutex
-	max     int
+	limit   int
 	window  time.Duration
 	maxKeys int
 	now     func() time.Time
-	fails   map[string][]time.Time
+	keys    map[string]*list.Element // of *attempts
+	order   *list.List               // oldest newest-attempt first
 }
 
-// NewLimiter allows max failures per key within window.
-func NewLimiter(max int, window time.Duration) *Limiter {
-	return &Limiter{max: max, window: window, maxKeys: 100_000, now: time.Now, fails: map[string][]time.Time{}}
+// attempts are one key's recent attempt times, oldest first.
+type attempts struct {
+	key   string
+	times []time.Time
 }
 
-// Blocked reports whether key has used up its failures, and how long until
-// the oldest one leaves the window.
-func (l *Limiter) Blocked(key string) (bool, time.Duration) {
+// NewLimiter allows limit attempts per key within window.
+func NewLimiter(limit int, window time.Duration) *Limiter {
+	return &Limiter{limit: limit, window: window, maxKeys: DefaultMaxKeys, now: time.Now,
+		keys: map[string]*list.Element{}, order: list.New()}
+}
+
+// Acquire records an attempt for key and reports true, unless key already has
+// its limit of attempts in the window: then it records nothing, reports false and how
+// long until the oldest attempt leaves the window.
+func (l *Limiter) Acquire(key string) (ok bool, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recent := l.prune(key)
-	if len(recent) < l.max {
-		return false, 0
+	now := l.now()
+	l.expire(now)
+	e := l.keys[key]
+	if e != nil {
+		a := e.Value.(*attempts)
+		a.times = recent(a.times, now.Add(-l.window))
+		if len(a.times) >= l.limit {
+			return false, a.times[0].Add(l.window).Sub(now)
+		}
 	}
-	return true, recent[0].Add(l.window).Sub(l.now())
+	l.record(key, e, now)
+	return true, 0
 }
 
-// Fail records a failure for key.
-func (l *Limiter) Fail(key string) {
+// Release withdraws key's newest attempt: it succeeded and is no failure.
+func (l *Limiter) Release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recent := l.prune(key)
-	if _, tracked := l.fails[key]; !tracked && len(l.fails) >= l.maxKeys {
-		l.evictStalest()
+	e := l.keys[key]
+	if e == nil {
+		return
 	}
-	l.fails[key] = append(recent, l.now())
+	a := e.Value.(*attempts)
+	a.times = a.times[:len(a.times)-1]
+	if len(a.times) == 0 {
+		l.drop(e)
+	}
 }
 
-// Reset forgets key's failures (after a successful sign-in).
+// Reset forgets all of key's attempts (after a successful sign-in).
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.fails, key)
+	if e := l.keys[key]; e != nil {
+		l.drop(e)
+	}
 }
 
-// prune drops key's failures older than the window and returns the rest.
-func (l *Limiter) prune(key string) []time.Time {
-	list := l.fails[key]
-	cut := l.now().Add(-l.window)
+// record appends an attempt at now to key (e may be nil for a new key) and
+// moves the key to the back of the order, evicting the front when full.
+func (l *Limiter) record(key string, e *list.Element, now time.Time) {
+	if e == nil {
+		if len(l.keys) >= l.maxKeys {
+			l.drop(l.order.Front())
+		}
+		e = l.order.PushBack(&attempts{key: key})
+		l.keys[key] = e
+	}
+	a := e.Value.(*attempts)
+	a.times = append(a.times, now)
+	l.order.MoveToBack(e)
+}
+
+// expire drops keys whose newest attempt has left the window. The order is
+// by newest attempt, so it stops at the first key still in the window.
+func (l *Limiter) expire(now time.Time) {
+	cut := now.Add(-l.window)
+	for e := l.order.Front(); e != nil; e = l.order.Front() {
+		a := e.Value.(*attempts)
+		if a.times[len(a.times)-1].After(cut) {
+			return
+		}
+		l.drop(e)
+	}
+}
+
+func (l *Limiter) drop(e *list.Element) {
+	delete(l.keys, e.Value.(*attempts).key)
+	l.order.Remove(e)
+}
+
+// recent returns the times after cut (times are in ascending order).
+func recent(times []time.Time, cut time.Time) []time.Time {
 	i := 0
-	for i < len(list) && !list[i].After(cut) {
+	for i < len(times) && !times[i].After(cut) {
 		i++
 	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(l.fails, key)
-		return nil
-	}
-	l.fails[key] = list
-	return list
-}
-
-func (l *Limiter) evictStalest() {
-	var stalest string
-	var at time.Time
-	for k, v := range l.fails {
-		if last := v[len(v)-1]; stalest == "" || last.Before(at) {
-			stalest, at = k, last
-		}
-	}
-	delete(l.fails, stalest)
+	return times[i:]
 }

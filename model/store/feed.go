@@ -25,12 +25,9 @@ func (s *Store) recordChange(ctx context.Context, rec model.Record, op string, f
 	return s.queueChange(ctx, rec, op, fields, snap)
 }
 
-// recordCreate queues the create change of rec: every field new, old null.
-func (s *Store) recordCreate(ctx context.Context, rec model.Record) error {
-	snap, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("store: snapshot: %w", err)
-	}
+// recordCreate queues the create change of rec, whose JSON is snap: every
+// field new, old null.
+func (s *Store) recordCreate(ctx context.Context, rec model.Record, snap []byte) error {
 	after := map[string]any{}
 	if err := json.Unmarshal(snap, &after); err != nil {
 		return fmt.Errorf("store: snapshot: %w", err)

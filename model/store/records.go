@@ -39,14 +39,16 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 	}
 	a := model.ActorFrom(ctx)
 	t := now()
-	for _, rec := range recs {
+	snaps := make([][]byte, len(recs))
+	for i, rec := range recs {
 		m := rec.RecordMeta()
 		if m.ID == "" {
 			m.ID = model.NewID()
 		}
 		m.Version, m.CreatedAt, m.UpdatedAt, m.CreatedBy, m.UpdatedBy, m.DeletedAt = 1, t, t, a.UserID, a.UserID, nil
 		rec.Normalize()
-		if err := validate(rec); err != nil {
+		var err error
+		if snaps[i], err = validate(rec); err != nil {
 			return err
 		}
 		if err := authorizeWrite(a, rec); err != nil {
@@ -63,8 +65,8 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 		if err := s.reindex(ctx, recordsOf(recs), false); err != nil {
 			return err
 		}
-		for _, rec := range recs {
-			if err := s.recordCreate(ctx, rec); err != nil {
+		for i, rec := range recs {
+			if err := s.recordCreate(ctx, rec, snaps[i]); err != nil {
 				return err
 			}
 		}
@@ -115,7 +117,7 @@ func Update[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 		}
 		*cur.RecordMeta() = saved // server-owned fields never come from the client
 		cur.Normalize()
-		if err := validate(cur); err != nil {
+		if _, err := validate(cur); err != nil {
 			return err
 		}
 		if err := authorizeWrite(a, cur); err != nil {
@@ -162,19 +164,20 @@ func Delete[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 
 // validate runs the record's own rules and refuses NUL characters anywhere
 // in its text, which PostgreSQL cannot store (SQLite would, and the engines
-// must agree).
-func validate(rec model.Record) error {
+// must agree). It returns the record's JSON, which a create reuses as the
+// feed snapshot.
+func validate(rec model.Record) ([]byte, error) {
 	if err := rec.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	if bytes.Contains(b, []byte(`\u0000`)) {
-		return model.Errorf(model.EINVALID, "text must not contain NUL characters")
+		return nil, model.Errorf(model.EINVALID, "text must not contain NUL characters")
 	}
-	return nil
+	return b, nil
 }
 
 // writeVersion stores rec as the version after oldVersion, guarded by that

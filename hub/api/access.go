@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -29,12 +30,26 @@ type tokenRequest struct {
 }
 
 func (a *API) listTokens(w http.ResponseWriter, r *http.Request) {
-	list, err := a.store.Tokens(r.Context(), model.ActorFrom(r.Context()).UserID)
+	listMine(w, r, a.store.Tokens)
+}
+
+// listMine answers with the caller's own credentials of one kind.
+func listMine[T any](w http.ResponseWriter, r *http.Request, list func(ctx context.Context, userID string) ([]T, error)) {
+	items, err := list(r.Context(), model.ActorFrom(r.Context()).UserID)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_cursor": ""})
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": ""})
+}
+
+// revokeMine revokes one of the caller's own credentials named by {id}.
+func revokeMine(w http.ResponseWriter, r *http.Request, revoke func(ctx context.Context, userID, id string) error) {
+	if err := revoke(r.Context(), model.ActorFrom(r.Context()).UserID, mux.Vars(r)["id"]); err != nil {
+		fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // createToken issues a token for the caller. A token can never carry more
@@ -77,11 +92,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
-	if err := a.store.RevokeToken(r.Context(), model.ActorFrom(r.Context()).UserID, mux.Vars(r)["id"]); err != nil {
-		fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	revokeMine(w, r, a.store.RevokeToken)
 }
 
 type appPasswordRequest struct {
@@ -112,12 +123,7 @@ type icsFeedRequest struct {
 }
 
 func (a *API) listICSFeeds(w http.ResponseWriter, r *http.Request) {
-	list, err := a.store.ICSFeeds(r.Context(), model.ActorFrom(r.Context()).UserID)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_cursor": ""})
+	listMine(w, r, a.store.ICSFeeds)
 }
 
 // createICSFeed answers with the feed's path and absolute URL; the token in
@@ -147,9 +153,5 @@ func (a *API) createICSFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) revokeICSFeed(w http.ResponseWriter, r *http.Request) {
-	if err := a.store.RevokeICSFeed(r.Context(), model.ActorFrom(r.Context()).UserID, mux.Vars(r)["id"]); err != nil {
-		fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	revokeMine(w, r, a.store.RevokeICSFeed)
 }

@@ -165,3 +165,30 @@ func TestReadOnlyTokenCannotWrite(t *testing.T) {
 		c.want(c.do("GET", "/audit", ""), http.StatusForbidden)
 	})
 }
+
+func TestOwnCredentialsOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		tok := c.want(c.do("POST", "/tokens", `{"name": "ci", "scopes": "read", "expires_in": "24h"}`), http.StatusCreated)
+		if !strings.HasPrefix(tok["token"].(string), "rpt_") || tok["expires_at"] == nil {
+			t.Fatalf("token %v", tok)
+		}
+		c.want(c.do("POST", "/tokens", `{"expires_in": "soon"}`), http.StatusUnprocessableEntity)
+		list := c.want(c.do("GET", "/tokens", ""), http.StatusOK)
+		if len(list["items"].([]any)) != 1 || strings.Contains(fmt.Sprint(list), "hash") {
+			t.Fatalf("tokens %v", list)
+		}
+		c.want(c.do("DELETE", "/tokens/"+tok["id"].(string), ""), http.StatusNoContent)
+		c.want(c.do("DELETE", "/tokens/"+tok["id"].(string), ""), http.StatusNotFound)
+		feed := c.want(c.do("POST", "/ics-feeds", `{"include_tasks": true}`), http.StatusCreated)
+		if !strings.HasPrefix(feed["path"].(string), "/ics/ics_") || !strings.HasSuffix(feed["url"].(string), ".ics") {
+			t.Fatalf("feed %v", feed)
+		}
+		c.want(c.do("DELETE", "/ics-feeds/"+feed["id"].(string), ""), http.StatusNoContent)
+		app := c.want(c.do("POST", "/app-passwords", `{"label": "Anna's iPhone"}`), http.StatusCreated)
+		if len(app["password"].(string)) != 29 {
+			t.Fatalf("app password %v", app)
+		}
+		c.want(c.do("POST", "/app-passwords", `{"label": ""}`), http.StatusUnprocessableEntity)
+	})
+}

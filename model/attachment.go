@@ -58,3 +58,10 @@ func CheckFilename(name string) string {
 	}
 	return ""
 }
+
+// KeepServerOwned implements ServerOwned: only the file name may change.
+func (a *Attachment) KeepServerOwned(prev Record) {
+	if p, ok := prev.(*Attachment); ok {
+		a.RecordType, a.RecordID, a.ContentType, a.Size, a.SHA256 = p.RecordType, p.RecordID, p.ContentType, p.Size, p.SHA256
+	}
+}

@@ -45,3 +45,10 @@ type Ref struct {
 type Referrer interface {
 	Refs() []Ref
 }
+
+// ServerOwned is implemented by records with fields only the server sets
+// (an attachment's content hash, size and type, and what it is attached to);
+// an update puts them back from the stored version.
+type ServerOwned interface {
+	KeepServerOwned(prev Record)
+}

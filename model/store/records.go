@@ -56,7 +56,7 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 		}
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		if err := s.checkRefs(ctx, recordsOf(recs)); err != nil {
+		if err := s.checkRefs(ctx, refsOf(recordsOf(recs))); err != nil {
 			return err
 		}
 		if err := s.conn(ctx).CreateInBatches(recs, s.batchRows(30)).Error; err != nil {
@@ -112,10 +112,16 @@ func Update[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 			return err
 		}
 		saved := *cur.RecordMeta()
+		prev := *cur
+		prevRec := P(&prev)
+		refsBefore := refsOf([]model.Record{prevRec})
 		if err := mutate(cur); err != nil {
 			return err
 		}
 		*cur.RecordMeta() = saved // server-owned fields never come from the client
+		if so, ok := any(cur).(model.ServerOwned); ok {
+			so.KeepServerOwned(prevRec)
+		}
 		cur.Normalize()
 		if _, err := validate(cur); err != nil {
 			return err
@@ -132,7 +138,7 @@ func Update[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 		if len(diff) == 0 {
 			return nil
 		}
-		if err := s.checkRefs(ctx, []model.Record{cur}); err != nil {
+		if err := s.checkRefs(ctx, changedRefs(refsBefore, refsOf([]model.Record{cur}))); err != nil {
 			return err
 		}
 		return s.writeVersion(ctx, cur, saved.Version, model.OpUpdate, diff)
@@ -227,24 +233,51 @@ func getForUpdate[T any, P RecordPtr[T]](ctx context.Context, s *Store, id strin
 	return rec, nil
 }
 
-// checkRefs verifies that every reference of recs names a live record, with
-// one query per referenced entity.
-func (s *Store) checkRefs(ctx context.Context, recs []model.Record) error {
-	want := map[string]map[string][]string{} // entity → id → fields
+// refsOf collects the references of recs.
+func refsOf(recs []model.Record) []model.Ref {
+	var out []model.Ref
 	for _, r := range recs {
-		ref, ok := r.(model.Referrer)
-		if !ok {
-			continue
+		if ref, ok := r.(model.Referrer); ok {
+			out = append(out, ref.Refs()...)
 		}
-		for _, x := range ref.Refs() {
-			if x.ID == nil || *x.ID == "" {
+	}
+	return out
+}
+
+// changedRefs returns the references of after that differ from before: an
+// update re-checks only what it changes, so a record pointing at something
+// deleted since stays editable (and a user stays disable-able).
+func changedRefs(before, after []model.Ref) []model.Ref {
+	old := map[string]string{}
+	for _, r := range before {
+		if r.ID != nil {
+			old[r.Field+"\x00"+*r.ID] = *r.ID
+		}
+	}
+	var out []model.Ref
+	for _, r := range after {
+		if r.ID != nil {
+			if _, same := old[r.Field+"\x00"+*r.ID]; same {
 				continue
 			}
-			if want[x.Entity] == nil {
-				want[x.Entity] = map[string][]string{}
-			}
-			want[x.Entity][*x.ID] = append(want[x.Entity][*x.ID], x.Field)
 		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// checkRefs verifies that every reference names a live record, with one
+// query per referenced entity.
+func (s *Store) checkRefs(ctx context.Context, refs []model.Ref) error {
+	want := map[string]map[string][]string{} // entity → id → fields
+	for _, x := range refs {
+		if x.ID == nil || *x.ID == "" {
+			continue
+		}
+		if want[x.Entity] == nil {
+			want[x.Entity] = map[string][]string{}
+		}
+		want[x.Entity][*x.ID] = append(want[x.Entity][*x.ID], x.Field)
 	}
 	fe := model.FieldErrors{}
 	for entity, ids := range want {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"rapport/model"
@@ -117,6 +118,54 @@ func TestNestedFailureUndoesOnlyItsWrites(t *testing.T) {
 		changes, _ := s.Changes(ctx, 0, 10)
 		if len(p.Items) != 1 || p.Items[0].FirstName != "Kept" || len(changes) != 1 {
 			t.Fatalf("kept %d rows and %d changes", len(p.Items), len(changes))
+		}
+	})
+}
+
+// TestDeletedReferencesDoNotBlockUpdates: a record pointing at something
+// deleted since stays editable, and a user stays disable-able; a new
+// reference is still checked.
+func TestDeletedReferencesDoNotBlockUpdates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		team := &model.Team{Name: "Sales"}
+		if err := store.Create(ctx, s, team); err != nil {
+			t.Fatal(err)
+		}
+		u := &model.User{Email: "bob@example.com", Name: "Bob", TeamID: &team.ID}
+		if err := s.CreateUser(ctx, u, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Delete[model.Team](ctx, s, team.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Update(ctx, s, u.ID, 0, func(u *model.User) error { u.Disabled = true; return nil }); err != nil {
+			t.Fatalf("disable after the team was deleted: %v", err)
+		}
+		missing := model.NewID()
+		if _, err := store.Update(ctx, s, u.ID, 0, func(u *model.User) error { u.TerritoryID = &missing; return nil }); model.ErrorCode(err) != model.EINVALID {
+			t.Fatalf("new dangling reference accepted: %v", err)
+		}
+	})
+}
+
+func TestAttachmentServerFieldsAreReadOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := &model.Contact{FirstName: "A"}
+		if err := store.Create(ctx, s, c); err != nil {
+			t.Fatal(err)
+		}
+		att := &model.Attachment{RecordType: "contact", RecordID: c.ID, Filename: "a.txt", ContentType: "text/plain", Size: 3, SHA256: strings.Repeat("a", 64)}
+		if err := store.Create(ctx, s, att); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Update(ctx, s, att.ID, 0, func(a *model.Attachment) error {
+			a.Filename, a.SHA256, a.Size, a.ContentType, a.RecordID = "b.txt", strings.Repeat("b", 64), 1, "text/html", model.NewID()
+			return nil
+		})
+		if err != nil || got.Filename != "b.txt" || got.SHA256 != att.SHA256 || got.Size != 3 || got.ContentType != "text/plain" || got.RecordID != c.ID {
+			t.Fatalf("%+v %v", got, err)
 		}
 	})
 }

@@ -33,6 +33,24 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request) {
 	listMine(w, r, a.store.Tokens)
 }
 
+// mayMint checks that the caller may create a credential: from a signed-in
+// browser session, or with an admin-scoped token. Other tokens could
+// otherwise mint longer-lived or broader ones than themselves.
+func mayMint(ctx context.Context) error {
+	a := model.ActorFrom(ctx)
+	if a.Scopes != nil && !a.HasScope(model.ScopeAdmin) {
+		return model.Errorf(model.EFORBIDDEN, "create credentials from a signed-in session or with an admin-scoped token")
+	}
+	return nil
+}
+
+// secretResponse answers with a body holding a credential shown only once:
+// never cached, and never stored for Idempotency-Key replays.
+func secretResponse(w http.ResponseWriter, body any) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, body)
+}
+
 // listMine answers with the caller's own credentials of one kind.
 func listMine[T any](w http.ResponseWriter, r *http.Request, list func(ctx context.Context, userID string) ([]T, error)) {
 	items, err := list(r.Context(), model.ActorFrom(r.Context()).UserID)
@@ -45,6 +63,10 @@ func listMine[T any](w http.ResponseWriter, r *http.Request, list func(ctx conte
 
 // revokeMine revokes one of the caller's own credentials named by {id}.
 func revokeMine(w http.ResponseWriter, r *http.Request, revoke func(ctx context.Context, userID, id string) error) {
+	if !model.ActorFrom(r.Context()).HasScope(model.ScopeWrite) {
+		fail(w, r, model.Errorf(model.EFORBIDDEN, "this token may not write"))
+		return
+	}
 	if err := revoke(r.Context(), model.ActorFrom(r.Context()).UserID, mux.Vars(r)["id"]); err != nil {
 		fail(w, r, err)
 		return
@@ -57,7 +79,7 @@ func revokeMine(w http.ResponseWriter, r *http.Request, revoke func(ctx context.
 // caller cannot mint broader scopes than its own.
 func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 	var in tokenRequest
-	if err := a.decodeStrict(w, r, &in); err != nil {
+	if err := firstErr(mayMint(r.Context()), a.decodeStrict(w, r, &in)); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -88,7 +110,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": tok.ID, "scopes": scopes, "expires_at": tok.ExpiresAt})
+	secretResponse(w, map[string]any{"token": plain, "id": tok.ID, "scopes": scopes, "expires_at": tok.ExpiresAt})
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
@@ -101,21 +123,17 @@ type appPasswordRequest struct {
 
 func (a *API) createAppPassword(w http.ResponseWriter, r *http.Request) {
 	var in appPasswordRequest
-	if err := a.decodeStrict(w, r, &in); err != nil {
+	if err := firstErr(mayMint(r.Context()), a.decodeStrict(w, r, &in)); err != nil {
 		fail(w, r, err)
 		return
 	}
 	actor := model.ActorFrom(r.Context())
-	if !actor.HasScope(model.ScopeWrite) {
-		fail(w, r, model.Errorf(model.EFORBIDDEN, "this token may not write"))
-		return
-	}
 	plain, p, err := a.store.CreateAppPassword(r.Context(), actor.UserID, in.Label)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"password": plain, "id": p.ID, "label": p.Label})
+	secretResponse(w, map[string]any{"password": plain, "id": p.ID, "label": p.Label})
 }
 
 type icsFeedRequest struct {
@@ -130,15 +148,11 @@ func (a *API) listICSFeeds(w http.ResponseWriter, r *http.Request) {
 // them is the credential and is shown only here.
 func (a *API) createICSFeed(w http.ResponseWriter, r *http.Request) {
 	var in icsFeedRequest
-	if err := a.decodeStrict(w, r, &in); err != nil {
+	if err := firstErr(mayMint(r.Context()), a.decodeStrict(w, r, &in)); err != nil {
 		fail(w, r, err)
 		return
 	}
 	actor := model.ActorFrom(r.Context())
-	if !actor.HasScope(model.ScopeWrite) {
-		fail(w, r, model.Errorf(model.EFORBIDDEN, "this token may not write"))
-		return
-	}
 	plain, f, err := a.store.CreateICSFeed(r.Context(), actor.UserID, in.IncludeTasks)
 	if err != nil {
 		fail(w, r, err)
@@ -149,7 +163,7 @@ func (a *API) createICSFeed(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	path := "/ics/" + plain + ".ics"
-	writeJSON(w, http.StatusCreated, map[string]any{"id": f.ID, "path": path, "url": scheme + "://" + r.Host + path, "include_tasks": f.IncludeTasks})
+	secretResponse(w, map[string]any{"id": f.ID, "path": path, "url": scheme + "://" + r.Host + path, "include_tasks": f.IncludeTasks})
 }
 
 func (a *API) revokeICSFeed(w http.ResponseWriter, r *http.Request) {

@@ -192,3 +192,25 @@ func TestOwnCredentialsOverHTTP(t *testing.T) {
 		c.want(c.do("POST", "/app-passwords", `{"label": ""}`), http.StatusUnprocessableEntity)
 	})
 }
+
+func TestTokensCannotMintOrReplaySecrets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		first := c.do("POST", "/tokens", `{"name": "x"}`, "Idempotency-Key", "k")
+		second := c.do("POST", "/tokens", `{"name": "x"}`, "Idempotency-Key", "k")
+		a, b := c.want(first, 201), c.want(second, 201)
+		if a["token"] == b["token"] || second.Header().Get("Idempotent-Replayed") != "" || first.Header().Get("Cache-Control") != "no-store" {
+			t.Fatalf("a one-time secret was replayed: %v %v", a, b)
+		}
+		var n int64
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM idempotency_keys").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("secrets kept for replay: %d %v", n, err)
+		}
+		c.actor.Scopes = []string{"read", "write"}
+		for _, path := range []string{"/tokens", "/app-passwords", "/ics-feeds"} {
+			c.want(c.do("POST", path, `{}`), http.StatusForbidden)
+		}
+		c.actor.Scopes = []string{"read"}
+		c.want(c.do("DELETE", "/tokens/"+a["id"].(string), ""), http.StatusForbidden)
+	})
+}

@@ -19,7 +19,8 @@ import (
 // retry (or a concurrent duplicate) gets the first answer replayed with
 // Idempotent-Replayed: true instead of a second write. Keys are per user and
 // kept for store.IdempotencyTTL; reusing a key for a different request is 422.
-// Multipart uploads are not covered (their bodies stream to the blob store).
+// Multipart uploads are not covered (their bodies stream to the blob store),
+// nor are answers marked Cache-Control: no-store (one-time secrets).
 func (a *API) Idempotency(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -59,6 +60,9 @@ func (a *API) serveIdempotent(w http.ResponseWriter, r *http.Request, next http.
 		if rec.Code >= 500 {
 			return model.Errorf(model.EINTERNAL, "handler failed")
 		}
+		if strings.Contains(rec.Header().Get("Cache-Control"), "no-store") {
+			return nil // a one-time secret is never kept for replay
+		}
 		return a.store.SaveIdempotent(ctx, &store.IdempotentResponse{UserID: user, Key: key, Method: r.Method,
 			Path: r.URL.Path, RequestHash: hash, Status: rec.Code, Headers: flatten(rec.Header()), Body: rec.Body.Bytes()})
 	})
@@ -70,6 +74,10 @@ func (a *API) serveIdempotent(w http.ResponseWriter, r *http.Request, next http.
 			}
 			return
 		}
+	}
+	if err != nil && rec.Code < 500 {
+		fail(w, r, err) // the write rolled back: never report the handler's success
+		return
 	}
 	copyResponse(w, rec.Header(), rec.Code, rec.Body.Bytes())
 }

@@ -168,7 +168,9 @@ func (a *Authenticator) basicActor(r *http.Request) (model.Actor, time.Duration,
 	if err != nil {
 		return model.Actor{}, wait, err
 	}
-	actor, err := a.cfg.Store.ActorFor(r.Context(), u, nil)
+	// A device password reads and writes the user's data but never carries
+	// admin powers, whatever the user's role.
+	actor, err := a.cfg.Store.ActorFor(r.Context(), u, []string{model.ScopeRead, model.ScopeWrite})
 	return actor, 0, err
 }
 

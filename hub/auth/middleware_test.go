@@ -146,7 +146,7 @@ func TestBasicAppPassword(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, login := range []string{"mia@example.com", "mia"} {
-			if code, body := g.basic(login, app); code != 200 || body != "Mia||127.0.0.1" {
+			if code, body := g.basic(login, app); code != 200 || body != "Mia|read,write|127.0.0.1" {
 				t.Fatalf("%s: %d %q", login, code, body)
 			}
 		}

@@ -45,7 +45,8 @@ func (s *Store) SaveIdempotent(ctx context.Context, r *IdempotentResponse) error
 	r.CreatedAt = now()
 	return s.WithTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
-		if err := db.Where("user_id = ? AND key = ? AND created_at <= ?", r.UserID, r.Key, now().Add(-IdempotencyTTL)).
+		// Expired answers of this user go (the key is the table's prefix).
+		if err := db.Where("user_id = ? AND created_at <= ?", r.UserID, now().Add(-IdempotencyTTL)).
 			Delete(&IdempotentResponse{}).Error; err != nil {
 			return dbErr(err)
 		}

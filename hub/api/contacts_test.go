@@ -79,6 +79,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"bad sort", "GET", "/contacts?sort=password_hash", "", 422, ""},
 			{"bad limit", "GET", "/contacts?limit=100000", "", 422, "limit"},
 			{"NUL in text", "POST", "/contacts", `{"first_name": "A\u0000B"}`, 422, ""},
+			{"name too long", "POST", "/contacts", `{"first_name": "` + strings.Repeat("я", 201) + `"}`, 422, "first_name"},
+			{"language too long", "POST", "/contacts", `{"first_name": "A", "language": "` + strings.Repeat("x", 17) + `"}`, 422, "language"},
+			{"int out of range", "POST", "/activities", `{"kind": "call", "subject": "x", "duration_seconds": 99999999999999}`, 422, "duration_seconds"},
+			{"NUL in filter", "GET", "/contacts?language=%00", "", 422, ""},
+			{"bad UTF-8 in filter", "GET", "/contacts?language=%FF", "", 422, ""},
+			{"NUL in search", "POST", "/contacts/search", `{"all": [{"field": "first_name", "op": "eq", "value": "\u0000"}]}`, 422, ""},
 			{"NUL in patch", "PATCH", "/contacts/" + id, `{"notes": "x\u0000"}`, 422, ""},
 		}
 		for _, tc := range cases {

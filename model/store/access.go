@@ -93,6 +93,11 @@ var dummyHash, _ = secret.HashPassword("timing equaliser")
 
 // CreateToken issues an API token for userID and returns it once.
 func (s *Store) CreateToken(ctx context.Context, userID, name string, scopes []string, ttl time.Duration) (string, *model.APIToken, error) {
+	fe := model.FieldErrors{}
+	checkText(fe, "name", name, 200)
+	if err := fe.Err(); err != nil {
+		return "", nil, err
+	}
 	plain := secret.NewToken(TokenPrefix)
 	t := &model.APIToken{ID: model.NewID(), UserID: userID, Name: name, Hash: secret.Digest(plain),
 		Prefix: plain[:8], Scopes: strings.Join(scopes, ","), CreatedAt: now()}
@@ -148,8 +153,13 @@ func (s *Store) TokenAuth(ctx context.Context, plain string) (*model.User, *mode
 
 // CreateAppPassword issues a per-device DAV password and returns it once.
 func (s *Store) CreateAppPassword(ctx context.Context, userID, label string) (string, *model.AppPassword, error) {
+	fe := model.FieldErrors{}
 	if strings.TrimSpace(label) == "" {
-		return "", nil, &model.Error{Code: model.EINVALID, Message: "validation failed", Fields: map[string]string{"label": "required"}}
+		fe.Add("label", "required")
+	}
+	checkText(fe, "label", label, 200)
+	if err := fe.Err(); err != nil {
+		return "", nil, err
 	}
 	plain := secret.NewAppPassword()
 	p := &model.AppPassword{ID: model.NewID(), UserID: userID, Label: strings.TrimSpace(label), Hash: secret.Digest(plain), CreatedAt: now()}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
@@ -255,6 +257,9 @@ func condition(c column, op string, v any) (string, []any, error) {
 		if !ok || c.kind != reflect.String {
 			return "", nil, fmt.Errorf("contains needs a text field and a string")
 		}
+		if _, err := convert(c, s); err != nil {
+			return "", nil, err
+		}
 		return "instr(" + c.name + ", ?) > 0", []any{s}, nil
 	}
 	sqlOp, ok := sqlOps[op]
@@ -271,6 +276,9 @@ func condition(c column, op string, v any) (string, []any, error) {
 // convert turns a query-string or JSON value into the column's Go type.
 func convert(c column, v any) (any, error) {
 	s := fmt.Sprint(v)
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return nil, fmt.Errorf("not valid text")
+	}
 	switch {
 	case c.time:
 		t, err := time.Parse(time.RFC3339Nano, s)
@@ -287,8 +295,8 @@ func convert(c column, v any) (any, error) {
 		}
 		return nil, fmt.Errorf("%q is not true or false", s)
 	case c.kind >= reflect.Int && c.kind <= reflect.Int64:
-		var n int64
-		if _, err := fmt.Sscan(s, &n); err != nil {
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil {
 			return nil, fmt.Errorf("%q is not an integer", s)
 		}
 		return n, nil

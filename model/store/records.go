@@ -176,6 +176,9 @@ func validate(rec model.Record) ([]byte, error) {
 	if err := rec.Validate(); err != nil {
 		return nil, err
 	}
+	if err := checkLimits(rec); err != nil {
+		return nil, err
+	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)

@@ -223,6 +223,11 @@ func (s *Store) inTx(ctx context.Context) *txState {
 	return st
 }
 
+// badValueStates are PostgreSQL SQLSTATEs caused by a value the client sent:
+// string too long, numeric out of range, invalid text representation,
+// invalid byte sequence, untranslatable character.
+var badValueStates = []string{"22001", "22003", "22P02", "22021", "22P05"}
+
 // dbErr turns driver errors into coded errors where the cause is the
 // client's (a unique key taken) and wraps the rest.
 func dbErr(err error) error {
@@ -235,6 +240,13 @@ func dbErr(err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value") || strings.Contains(msg, "SQLSTATE 23505") {
 		return model.Errorf(model.ECONFLICT, "a record with the same unique value already exists")
+	}
+	for _, state := range badValueStates {
+		if strings.Contains(msg, "SQLSTATE "+state) {
+			// PostgreSQL refused a value (too long, out of range, not
+			// UTF-8, NUL): the client's input, not a server fault.
+			return model.Errorf(model.EINVALID, "a value is too long, out of range or not valid text")
+		}
 	}
 	return fmt.Errorf("store: %w", err)
 }

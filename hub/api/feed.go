@@ -23,14 +23,10 @@ func (a *API) changes(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	list, err := a.store.Changes(r.Context(), since, int(limit))
+	list, next, err := a.store.Changes(r.Context(), since, int(limit))
 	if err != nil {
 		fail(w, r, err)
 		return
-	}
-	next := since
-	if len(list) > 0 {
-		next = list[len(list)-1].Seq
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_since": next})
 }

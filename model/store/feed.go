@@ -98,14 +98,41 @@ func (s *Store) copyChanges(ctx context.Context, st *txState, changes []*model.C
 		[]string{"entity", "record_id", "op", "version", "actor_id", "actor", "at", "fields", "snapshot"}, rows)
 }
 
-// Changes returns up to limit feed rows after seq since, oldest first.
-func (s *Store) Changes(ctx context.Context, since int64, limit int) ([]model.Change, error) {
-	if !model.ActorFrom(ctx).IsStaff() {
-		return nil, model.Errorf(model.EFORBIDDEN, "the change feed is for staff")
+// Changes returns up to limit feed rows after seq since, oldest first, that
+// the actor may see (by the policy table, judged on each row's snapshot),
+// and the last seq examined: where the next page starts, even when rows the
+// actor may not see were skipped.
+func (s *Store) Changes(ctx context.Context, since int64, limit int) ([]model.Change, int64, error) {
+	a := model.ActorFrom(ctx)
+	if !a.IsStaff() {
+		return nil, since, model.Errorf(model.EFORBIDDEN, "the change feed is for staff")
 	}
-	var out []model.Change
-	err := s.conn(ctx).Where("seq > ?", since).Order("seq").Limit(clampLimit(limit, 1000)).Find(&out).Error
-	return out, dbErr(err)
+	var rows []model.Change
+	if err := s.conn(ctx).Where("seq > ?", since).Order("seq").Limit(clampLimit(limit, 1000)).Find(&rows).Error; err != nil {
+		return nil, since, dbErr(err)
+	}
+	last := since
+	out := rows[:0]
+	for _, c := range rows {
+		last = c.Seq
+		if changeVisible(a, &c) {
+			out = append(out, c)
+		}
+	}
+	return out, last, nil
+}
+
+// changeVisible applies the policy table to a feed row's snapshot.
+func changeVisible(a model.Actor, c *model.Change) bool {
+	if a.IsAdmin() || model.PolicyFor(c.Entity) == model.AllStaff {
+		return model.CanSee(a, c.Entity, "", "")
+	}
+	var owned struct {
+		OwnerID string `json:"owner_id"`
+		TeamID  string `json:"team_id"`
+	}
+	_ = json.Unmarshal(c.Snapshot, &owned)
+	return model.CanSee(a, c.Entity, owned.OwnerID, owned.TeamID)
 }
 
 // History returns every change of one record, oldest first.

@@ -40,7 +40,7 @@ func TestFeedGapSafeUnderConcurrentWriters(t *testing.T) {
 		var cursor int64
 		for {
 			finished := done.Load()
-			page, err := s.Changes(ctx, cursor, 1000)
+			page, _, err := s.Changes(ctx, cursor, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestFeedGapSafeUnderConcurrentWriters(t *testing.T) {
 			}
 			// A late commit below the cursor would be invisible to the
 			// follower; check the whole feed for rows it never saw.
-			all, err := s.Changes(ctx, 0, 1000)
+			all, _, err := s.Changes(ctx, 0, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -47,7 +47,7 @@ func TestImportContacts(t *testing.T) {
 			t.Fatalf("%d accounts for 3 companies", len(accounts.Items))
 		}
 		seq, _ := s.LastSeq(ctx)
-		changes, _ := s.Changes(ctx, seq-1, 10)
+		changes, _, _ := s.Changes(ctx, seq-1, 10)
 		if len(changes) != 1 || changes[0].Snapshot == nil || changes[0].Fields["display_name"].New == nil {
 			t.Fatalf("bulk feed rows: %+v", changes)
 		}

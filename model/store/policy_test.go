@@ -66,5 +66,23 @@ func TestVisibilityAcrossBoundaries(t *testing.T) {
 		if p, _ := store.List[model.Account](as(east), s, store.ListParams{}); len(p.Items) != 1 {
 			t.Fatal("east cannot see its own record")
 		}
+		seen := func(a model.Actor) (n int, last int64) {
+			changes, last, err := s.Changes(as(a), 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range changes {
+				if c.Entity == "account" {
+					n++
+				}
+			}
+			return n, last
+		}
+		if n, last := seen(west); n != 0 || last == 0 {
+			t.Fatalf("west reads east's team record in the feed: %d changes, cursor %d", n, last)
+		}
+		if n, _ := seen(east); n != 1 {
+			t.Fatalf("east sees %d of its own changes", n)
+		}
 	})
 }

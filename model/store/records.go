@@ -159,13 +159,40 @@ func Delete[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 		if err := authorizeWrite(model.ActorFrom(ctx), cur); err != nil {
 			return err
 		}
-		m := cur.RecordMeta()
-		old := m.Version
-		t := now()
-		m.DeletedAt = &t
-		diff := map[string]model.FieldChange{"deleted_at": {Old: nil, New: t}}
-		return s.writeVersion(ctx, cur, old, model.OpDelete, diff)
+		if err := s.tombstone(ctx, cur); err != nil {
+			return err
+		}
+		return s.deleteAttachmentsOf(ctx, cur)
 	})
+}
+
+// tombstone writes rec's delete: deleted_at set, the next version, a change.
+func (s *Store) tombstone(ctx context.Context, rec model.Record) error {
+	m := rec.RecordMeta()
+	old := m.Version
+	t := now()
+	m.DeletedAt = &t
+	diff := map[string]model.FieldChange{"deleted_at": {Old: nil, New: t}}
+	return s.writeVersion(ctx, rec, old, model.OpDelete, diff)
+}
+
+// deleteAttachmentsOf tombstones the attachments of a deleted record in the
+// same transaction, each with its own delete change.
+func (s *Store) deleteAttachmentsOf(ctx context.Context, parent model.Record) error {
+	if parent.Entity() == "attachment" {
+		return nil
+	}
+	var atts []*model.Attachment
+	err := s.conn(ctx).Where("record_type = ? AND record_id = ? AND deleted_at IS NULL", parent.Entity(), parent.RecordMeta().ID).Find(&atts).Error
+	if err != nil {
+		return dbErr(err)
+	}
+	for _, a := range atts {
+		if err := s.tombstone(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // validate runs the record's own rules and refuses NUL characters anywhere

@@ -54,7 +54,7 @@ func TestContactLifecycleWritesFeed(t *testing.T) {
 		if _, err := store.Get[model.Contact](ctx, s, c.ID); model.ErrorCode(err) != model.ENOTFOUND {
 			t.Fatalf("get deleted: %v", err)
 		}
-		changes, err := s.Changes(ctx, 0, 10)
+		changes, _, err := s.Changes(ctx, 0, 10)
 		if err != nil || len(changes) != 3 {
 			t.Fatalf("changes %v %v", changes, err)
 		}
@@ -115,7 +115,7 @@ func TestNestedFailureUndoesOnlyItsWrites(t *testing.T) {
 			return nil
 		})
 		p, _ = store.List[model.Contact](ctx, s, store.ListParams{})
-		changes, _ := s.Changes(ctx, 0, 10)
+		changes, _, _ := s.Changes(ctx, 0, 10)
 		if len(p.Items) != 1 || p.Items[0].FirstName != "Kept" || len(changes) != 1 {
 			t.Fatalf("kept %d rows and %d changes", len(p.Items), len(changes))
 		}
@@ -160,6 +160,14 @@ func TestAttachmentServerFieldsAreReadOnly(t *testing.T) {
 		if err := store.Create(ctx, s, att); err != nil {
 			t.Fatal(err)
 		}
+		defer func() {
+			if err := store.Delete[model.Contact](ctx, s, c.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.Get[model.Attachment](ctx, s, att.ID); model.ErrorCode(err) != model.ENOTFOUND {
+				t.Fatalf("attachment of a deleted contact: %v", err)
+			}
+		}()
 		got, err := store.Update(ctx, s, att.ID, 0, func(a *model.Attachment) error {
 			a.Filename, a.SHA256, a.Size, a.ContentType, a.RecordID = "b.txt", strings.Repeat("b", 64), 1, "text/html", model.NewID()
 			return nil

@@ -36,10 +36,11 @@ type Page[P any] struct {
 
 // column describes a filterable, sortable field of an entity.
 type column struct {
-	name string // database column
-	kind reflect.Kind
-	time bool
-	tags bool // a JSON list of strings matched with contains / tag=
+	name     string // database column
+	kind     reflect.Kind
+	time     bool
+	tags     bool // a JSON list of strings matched with contains / tag=
+	nullable bool // may be NULL: filterable, not sortable (keyset cursors need values)
 }
 
 var (
@@ -126,11 +127,11 @@ func columnsOf[T any](s *Store, entity string) (map[string]column, error) {
 		if jsonName == "-" || jsonName == "" {
 			jsonName = f.DBName // sort_name, sort_at: sortable, not shown
 		}
-		ft := f.FieldType
+		ft, nullable := f.FieldType, false
 		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
+			ft, nullable = ft.Elem(), true
 		}
-		c := column{name: f.DBName, kind: ft.Kind(), time: ft == reflect.TypeOf(time.Time{})}
+		c := column{name: f.DBName, kind: ft.Kind(), time: ft == reflect.TypeOf(time.Time{}), nullable: nullable}
 		if ft == reflect.TypeOf([]string{}) {
 			c.tags = true
 		} else if f.Serializer != nil || ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map {
@@ -362,6 +363,9 @@ func parseSort(cols map[string]column, spec, entity string) ([]orderBy, error) {
 		if !ok || c.tags || name == "id" {
 			return nil, model.Errorf(model.EINVALID, "cannot sort %s by %q", entity, name)
 		}
+		if c.nullable {
+			return nil, model.Errorf(model.EINVALID, "cannot sort %s by %q: it may be empty; filter on it instead", entity, name)
+		}
 		out = append(out, orderBy{name, c, desc})
 	}
 	// id breaks ties so every row has one place and cursors never skip.
@@ -384,9 +388,17 @@ func encodeCursor(order []orderBy, last any) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// fieldByColumn finds the struct field stored in column col, looking into
+// embedded structs (Meta).
 func fieldByColumn(v reflect.Value, col string) any {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Anonymous && v.Field(i).Kind() == reflect.Struct {
+			if x := fieldByColumn(v.Field(i), col); x != nil {
+				return x
+			}
+			continue
+		}
 		if (schema.NamingStrategy{}).ColumnName("", t.Field(i).Name) == col {
 			return v.Field(i).Interface()
 		}

@@ -128,3 +128,29 @@ func TestTimelineOfAnyRecord(t *testing.T) {
 		}
 	})
 }
+
+func TestSortCursorsOnEveryField(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedPeople(t, s)
+		for _, sort := range []string{"created_by", "-updated_by", "title,-created_at"} {
+			n, cursor := 0, ""
+			for {
+				p, err := store.List[model.Contact](ctx, s, store.ListParams{Limit: 1, Sort: sort, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("sort=%s after %d: %v", sort, n, err)
+				}
+				n += len(p.Items)
+				if cursor = p.NextCursor; cursor == "" {
+					break
+				}
+			}
+			if n != 5 {
+				t.Fatalf("sort=%s reached %d of 5", sort, n)
+			}
+		}
+		if _, err := store.List[model.Contact](ctx, s, store.ListParams{Sort: "birthday"}); model.ErrorCode(err) != model.EINVALID {
+			t.Fatalf("sort by a nullable field: %v", err)
+		}
+	})
+}

@@ -157,10 +157,8 @@ func (a *Activity) Validate() error {
 	if !contains(Priorities, a.Priority) {
 		fe.Add("priority", "must be one of low, normal, high, urgent")
 	}
-	if a.TimeZone != "" {
-		if _, err := time.LoadLocation(a.TimeZone); err != nil {
-			fe.Add("time_zone", "unknown IANA time zone")
-		}
+	if a.TimeZone != "" && !ValidTimeZone(a.TimeZone) {
+		fe.Add("time_zone", "unknown IANA time zone")
 	}
 	a.validateTimes(fe)
 	if a.PercentComplete < 0 || a.PercentComplete > 100 {
@@ -242,7 +240,18 @@ func (a *Activity) AllLinks() []Link {
 	return links
 }
 
-// Refs implements Referrer.
+// Refs implements Referrer, attendees included.
 func (a *Activity) Refs() []Ref {
-	return []Ref{{"owner_id", "user", a.OwnerID}, {"account_id", "account", a.AccountID}, {"contact_id", "contact", a.ContactID}}
+	refs := []Ref{{"owner_id", "user", a.OwnerID}, {"account_id", "account", a.AccountID}, {"contact_id", "contact", a.ContactID}}
+	for i := range a.Attendees {
+		at := &a.Attendees[i]
+		field := "attendees[" + itoa(i) + "]"
+		if at.ContactID != "" {
+			refs = append(refs, Ref{field + ".contact_id", "contact", &at.ContactID})
+		}
+		if at.UserID != "" {
+			refs = append(refs, Ref{field + ".user_id", "user", &at.UserID})
+		}
+	}
+	return refs
 }

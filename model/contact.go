@@ -2,6 +2,7 @@ package model
 
 import (
 	"strings"
+	"time"
 )
 
 // Contact is a person: a customer's employee, a prospect, a partner.
@@ -79,6 +80,9 @@ func (c *Contact) Validate() error {
 	validateRef(fe, "account_id", c.AccountID)
 	validateRef(fe, "owner_id", c.OwnerID)
 	validateRef(fe, "photo_id", c.PhotoID)
+	if c.Birthday != nil && (c.Birthday.Year() < 1800 || c.Birthday.After(time.Now())) {
+		fe.Add("birthday", "must be a real date of birth")
+	}
 	for i, t := range c.Tags {
 		if len(t) > 100 {
 			fe.Add("tags["+itoa(i)+"]", "at most 100 bytes")

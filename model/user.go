@@ -3,7 +3,6 @@ package model
 import (
 	"regexp"
 	"strings"
-	"time"
 )
 
 // User is an employee or a portal customer who signs in.
@@ -72,10 +71,8 @@ func (u *User) Validate() error {
 	if !contains(Roles, u.Role) {
 		fe.Add("role", "must be one of admin, manager, agent, portal")
 	}
-	if u.TimeZone != "" {
-		if _, err := time.LoadLocation(u.TimeZone); err != nil {
-			fe.Add("time_zone", "unknown IANA time zone")
-		}
+	if u.TimeZone != "" && !ValidTimeZone(u.TimeZone) {
+		fe.Add("time_zone", "unknown IANA time zone")
 	}
 	validateRef(fe, "team_id", u.TeamID)
 	validateRef(fe, "territory_id", u.TerritoryID)

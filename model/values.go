@@ -88,6 +88,16 @@ func (d *Date) Scan(v any) error {
 	return fmt.Errorf("model: cannot scan %T into Date", v)
 }
 
+// ValidTimeZone reports whether name is an IANA zone ("Europe/Moscow",
+// "UTC"); Go's special "Local" means the server's zone and is refused.
+func ValidTimeZone(name string) bool {
+	if name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
 // Fold case-folds s for matching and sorting in any script (SQLite's lower()
 // is ASCII-only, so folded copies are stored).
 func Fold(s string) string {

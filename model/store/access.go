@@ -66,6 +66,10 @@ func (s *Store) SetPassword(ctx context.Context, userID, password string) error 
 		if res.RowsAffected == 0 {
 			return notFound()
 		}
+		// A new password ends every browser session signed in with the old one.
+		if err := s.conn(ctx).Where("user_id = ?", userID).Delete(&model.Session{}).Error; err != nil {
+			return dbErr(err)
+		}
 		return s.Audit(ctx, model.AuditPasswordChanged, userID, "", "", nil)
 	})
 }
@@ -218,7 +222,7 @@ func (s *Store) DeleteSession(ctx context.Context, plain string) error {
 	return dbErr(s.conn(ctx).Where("id = ?", secret.Digest(plain)).Delete(&model.Session{}).Error)
 }
 
-// revokeAccess ends every session, token and app password of a user: what
+// revokeAccess ends every session, token, app password and calendar feed of a user: what
 // disabling a user does, in the same transaction.
 func (s *Store) revokeAccess(ctx context.Context, userID string) error {
 	db := s.conn(ctx)
@@ -229,7 +233,10 @@ func (s *Store) revokeAccess(ctx context.Context, userID string) error {
 	if err := db.Model(&model.APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", t).Error; err != nil {
 		return dbErr(err)
 	}
-	return dbErr(db.Model(&model.AppPassword{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", t).Error)
+	if err := db.Model(&model.AppPassword{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", t).Error; err != nil {
+		return dbErr(err)
+	}
+	return dbErr(db.Model(&model.ICSFeed{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", t).Error)
 }
 
 func (s *Store) activeUser(ctx context.Context, id string) (*model.User, error) {

@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -56,19 +55,4 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
-}
-
-// Serve runs srv until ctx is cancelled, then shuts down gracefully, giving
-// in-flight requests up to grace to finish.
-func Serve(ctx context.Context, srv *http.Server, grace time.Duration) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
 }

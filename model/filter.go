@@ -28,11 +28,14 @@ type Filter struct {
 // against the collection by the store).
 func ParseFilter(b []byte) (Filter, error) {
 	var f Filter
+	if !json.Valid(b) {
+		return f, Errorf(EMALFORMED, "the filter is not valid JSON")
+	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(&f); err != nil {
-		return f, Errorf(EINVALID, "filter: %v", err)
+		return f, Errorf(EINVALID, "filter: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return f, f.Validate()
 }

@@ -72,11 +72,7 @@ func (c *collection[T, P]) search(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if err := decodeBytes(body, &params.Filter); err != nil {
-		fail(w, r, err)
-		return
-	}
-	if err := params.Filter.Validate(); err != nil {
+	if params.Filter, err = model.ParseFilter(body); err != nil {
 		fail(w, r, err)
 		return
 	}

@@ -97,17 +97,6 @@ func List[T any, P RecordPtr[T]](ctx context.Context, s *Store, p ListParams) (P
 	return page, nil
 }
 
-// Fields returns the filterable field names of an entity's record type (for
-// documentation and error messages).
-func Fields[T any, P RecordPtr[T]](s *Store) []string {
-	cols, _ := columnsOf[T](s, EntityOf[T, P]())
-	out := make([]string, 0, len(cols))
-	for k := range cols {
-		out = append(out, k)
-	}
-	return out
-}
-
 func columnsOf[T any](s *Store, entity string) (map[string]column, error) {
 	columnsMu.Lock()
 	defer columnsMu.Unlock()

@@ -131,7 +131,6 @@ type txState struct {
 	db      *gorm.DB
 	conn    *sql.Conn // PostgreSQL: the session the transaction runs on (for COPY)
 	changes []*pendingChange
-	after   []func()
 	depth   int
 }
 
@@ -162,13 +161,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 		}
 		return s.flushFeed(ctx, st)
 	})
-	if err != nil {
-		return err
-	}
-	for _, f := range st.after {
-		f()
-	}
-	return nil
+	return err
 }
 
 func (s *Store) nested(ctx context.Context, st *txState, fn func(ctx context.Context) error) error {
@@ -178,25 +171,15 @@ func (s *Store) nested(ctx context.Context, st *txState, fn func(ctx context.Con
 	if err := st.db.SavePoint(sp).Error; err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
-	nChanges, nAfter := len(st.changes), len(st.after)
+	nChanges := len(st.changes)
 	if err := fn(ctx); err != nil {
 		if rbErr := st.db.RollbackTo(sp).Error; rbErr != nil {
 			return fmt.Errorf("store: rollback to savepoint: %w (after %w)", rbErr, err)
 		}
-		st.changes, st.after = st.changes[:nChanges], st.after[:nAfter]
+		st.changes = st.changes[:nChanges]
 		return err
 	}
 	return nil
-}
-
-// AfterCommit runs f once the transaction in ctx commits (immediately when
-// ctx carries none).
-func (s *Store) AfterCommit(ctx context.Context, f func()) {
-	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
-		st.after = append(st.after, f)
-		return
-	}
-	f()
 }
 
 // SQLTx returns the *sql.Tx of the transaction in ctx, for libraries (the job

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"rapport/model"
 	"rapport/model/secret"
@@ -35,6 +36,9 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User, password string) 
 // UserByLogin finds a live user by e-mail or username (case-insensitive e-mail).
 func (s *Store) UserByLogin(ctx context.Context, login string) (*model.User, error) {
 	login = strings.TrimSpace(login)
+	if !utf8.ValidString(login) || strings.ContainsRune(login, 0) || len(login) > 320 {
+		return nil, notFound() // no stored login looks like that
+	}
 	u := &model.User{}
 	err := s.conn(ctx).Where("(email = ? OR username = ?) AND deleted_at IS NULL", strings.ToLower(login), login).Take(u).Error
 	if err != nil {

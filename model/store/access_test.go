@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"rapport/model"
@@ -24,6 +25,11 @@ func TestDisablingUserRevokesEverything(t *testing.T) {
 		}
 		if _, err := s.CheckLogin(ctx, "mia", "wrong password!"); model.ErrorCode(err) != model.EUNAUTHORIZED {
 			t.Fatalf("wrong password: %v", err)
+		}
+		for _, odd := range []string{"mia\x00", "\xff\xfe", strings.Repeat("m", 400)} {
+			if _, err := s.CheckLogin(ctx, odd, "x"); model.ErrorCode(err) != model.EUNAUTHORIZED {
+				t.Fatalf("login %q: %v", odd, err)
+			}
 		}
 		tok, _, err := s.CreateToken(ctx, u.ID, "ci", []string{"read"}, 0)
 		if err != nil {

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/emersion/go-ical"
 	"github.com/gorilla/mux"
 
 	"rapport/hub/problem"
@@ -86,7 +85,7 @@ func (h *Handler) render(ctx context.Context, u *model.User, feed *model.ICSFeed
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(icalmap.Calendar("Rapport — "+u.Name, acts, people)); err != nil {
+	if err := icalmap.Encode(&buf, icalmap.Calendar("Rapport — "+u.Name, acts, people)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

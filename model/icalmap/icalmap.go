@@ -4,9 +4,12 @@
 package icalmap
 
 import (
+	"bytes"
+	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
 
@@ -205,4 +208,43 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// Encode writes cal with content lines folded at 75 octets, as RFC 5545
+// asks (go-ical writes long lines unfolded), never inside a UTF-8 character.
+func Encode(w io.Writer, cal *ical.Calendar) error {
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
+		return err
+	}
+	lines := strings.SplitAfter(buf.String(), "\r\n")
+	var out strings.Builder
+	for _, line := range lines {
+		out.WriteString(fold(line))
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
+}
+
+// fold splits one "…\r\n" line into 75-octet pieces joined by CRLF + space.
+func fold(line string) string {
+	body := strings.TrimSuffix(line, "\r\n")
+	if len(body) <= 75 {
+		return line
+	}
+	var b strings.Builder
+	limit := 75
+	for len(body) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+		b.WriteString(body[:cut])
+		b.WriteString("\r\n ")
+		body = body[cut:]
+		limit = 74 // continuation lines start with the space
+	}
+	b.WriteString(body)
+	b.WriteString(line[len(strings.TrimSuffix(line, "\r\n")):])
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
 
@@ -36,5 +37,25 @@ func TestTaskAndCancelledCall(t *testing.T) {
 	}
 	if c.Name != ical.CompToDo {
 		t.Fatal(c.Name)
+	}
+}
+
+func TestLongLinesFoldAtUTF8Boundaries(t *testing.T) {
+	a := model.Activity{Kind: model.KindTask, Subject: strings.Repeat("Длинная тема встречи ", 12), Status: "needs_action", Priority: "low"}
+	var b bytes.Buffer
+	if err := Encode(&b, Calendar("x", []model.Activity{a}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(b.String(), "\r\n") {
+		if len(l) > 75 || !utf8.ValidString(l) {
+			t.Fatalf("line of %d octets (valid UTF-8: %v): %q", len(l), utf8.ValidString(l), l)
+		}
+	}
+	cal, err := ical.NewDecoder(&b).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cal.Children[0].Props.Text(ical.PropSummary); got != a.Subject {
+		t.Fatalf("unfolded %q", got)
 	}
 }

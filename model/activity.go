@@ -3,6 +3,8 @@ package model
 import (
 	"strings"
 	"time"
+
+	"github.com/teambition/rrule-go"
 )
 
 // Activity kinds: one timeline for every record.
@@ -77,12 +79,27 @@ type Activity struct {
 	ContactID       *string    `gorm:"size:36" json:"contact_id"`
 	Attendees       []Attendee `gorm:"serializer:json" json:"attendees"`
 	Links           []Link     `gorm:"serializer:json" json:"links"`
+	Tags            []string   `gorm:"serializer:json" json:"tags"`
+	Class           string     `gorm:"size:16;not null" json:"class"`
+	CalendarID      *string    `gorm:"size:36" json:"calendar_id"`
+	OrganizerEmail  string     `gorm:"size:320" json:"organizer_email"`
+	OrganizerName   string     `gorm:"size:200" json:"organizer_name"`
+	// RecurrenceEnd is when the last instance of a recurring activity ends,
+	// nil while it recurs for ever; calendar queries use it as an index.
+	RecurrenceEnd *time.Time `json:"recurrence_end"`
+	DAV           DAVLink    `gorm:"embedded;embeddedPrefix:dav_" json:"dav"`
 	// SortAt orders the timeline: start, else due, else creation time.
 	SortAt time.Time `gorm:"not null" json:"-"`
 }
 
 // Entity implements Record.
 func (*Activity) Entity() string { return "activity" }
+
+// DAVInfo implements DAVSynced.
+func (a *Activity) DAVInfo() *DAVLink { return &a.DAV }
+
+// Classes are the iCalendar access classifications of an activity.
+var Classes = []string{"public", "private", "confidential"}
 
 // OwnerTeam implements Owned.
 func (a *Activity) OwnerTeam() (string, string) { return deref(a.OwnerID), "" }
@@ -99,6 +116,14 @@ func (a *Activity) Normalize() {
 	if a.Priority == "" {
 		a.Priority = "normal"
 	}
+	a.Class = strings.ToLower(strings.TrimSpace(a.Class))
+	if a.Class == "" {
+		a.Class = "public"
+	}
+	a.Tags = cleanTags(a.Tags)
+	a.OrganizerEmail = strings.ToLower(strings.TrimSpace(a.OrganizerEmail))
+	emptyToNil(&a.CalendarID)
+	a.DAV.normalize()
 	if a.Kind == KindTask && a.Status == "completed" {
 		a.PercentComplete = 100
 		if a.CompletedAt == nil {
@@ -126,6 +151,7 @@ func (a *Activity) Normalize() {
 		}
 	}
 	a.SortAt = a.sortTime()
+	a.RecurrenceEnd = a.recurrenceEnd()
 }
 
 func (a *Activity) sortTime() time.Time {
@@ -173,6 +199,14 @@ func (a *Activity) Validate() error {
 	validateRef(fe, "owner_id", a.OwnerID)
 	validateRef(fe, "account_id", a.AccountID)
 	validateRef(fe, "contact_id", a.ContactID)
+	validateRef(fe, "calendar_id", a.CalendarID)
+	if !contains(Classes, a.Class) {
+		fe.Add("class", "must be one of public, private, confidential")
+	}
+	if a.OrganizerEmail != "" && !ValidEmail(a.OrganizerEmail) {
+		fe.Add("organizer_email", "not a valid e-mail address")
+	}
+	a.DAV.validate(fe)
 	a.validateAttendees(fe)
 	for i, l := range a.Links {
 		if l.Entity == "" || !ValidID(l.ID) {
@@ -242,7 +276,7 @@ func (a *Activity) AllLinks() []Link {
 
 // Refs implements Referrer, attendees included.
 func (a *Activity) Refs() []Ref {
-	refs := []Ref{{"owner_id", "user", a.OwnerID}, {"account_id", "account", a.AccountID}, {"contact_id", "contact", a.ContactID}}
+	refs := []Ref{{"owner_id", "user", a.OwnerID}, {"account_id", "account", a.AccountID}, {"contact_id", "contact", a.ContactID}, {"calendar_id", "dav_collection", a.CalendarID}}
 	for i := range a.Attendees {
 		at := &a.Attendees[i]
 		field := "attendees[" + itoa(i) + "]"
@@ -254,4 +288,64 @@ func (a *Activity) Refs() []Ref {
 		}
 	}
 	return refs
+}
+
+// maxCountedInstances bounds the work of finding the end of a COUNT rule;
+// longer series are treated as endless, which only widens calendar queries.
+const maxCountedInstances = 5000
+
+// recurrenceEnd returns when the last instance ends (with a day of slack for
+// time-zone shifts), or nil when the series has no computable end: no end in
+// the rule, extra dates (RDATE) or moved instances kept in the DAV object.
+func (a *Activity) recurrenceEnd() *time.Time {
+	start, length := a.span()
+	if a.RecurrenceRule == "" || start.IsZero() {
+		return nil
+	}
+	if strings.Contains(a.DAV.Extra, "RDATE") || strings.Contains(a.DAV.Extra, "RECURRENCE-ID") {
+		return nil
+	}
+	opt, err := rrule.StrToROption(a.RecurrenceRule)
+	if err != nil {
+		return nil
+	}
+	opt.Dtstart = start
+	var last time.Time
+	switch {
+	case !opt.Until.IsZero():
+		last = opt.Until
+	case opt.Count > 0 && opt.Count <= maxCountedInstances:
+		r, err := rrule.NewRRule(*opt)
+		if err != nil {
+			return nil
+		}
+		next := r.Iterator()
+		for t, ok := next(); ok; t, ok = next() {
+			last = t
+		}
+	default:
+		return nil
+	}
+	end := last.Add(length).Add(24 * time.Hour).UTC()
+	return &end
+}
+
+// span returns the first instance's start and length.
+func (a *Activity) span() (time.Time, time.Duration) {
+	switch {
+	case a.AllDay && a.StartDate != nil:
+		days := 1
+		if a.EndDate != nil {
+			days += int(a.EndDate.Sub(a.StartDate.Time) / (24 * time.Hour))
+		}
+		return a.StartDate.Time, time.Duration(days) * 24 * time.Hour
+	case a.StartAt != nil:
+		if a.EndAt != nil {
+			return *a.StartAt, a.EndAt.Sub(*a.StartAt)
+		}
+		return *a.StartAt, time.Duration(a.DurationSeconds) * time.Second
+	case a.DueAt != nil:
+		return *a.DueAt, 0
+	}
+	return time.Time{}, 0
 }

@@ -24,11 +24,16 @@ type Contact struct {
 	Emails       []Labeled      `gorm:"serializer:json" json:"emails"`
 	Phones       []Labeled      `gorm:"serializer:json" json:"phones"`
 	Addresses    []Address      `gorm:"serializer:json" json:"addresses"`
+	URLs         []Labeled      `gorm:"serializer:json" json:"urls"`
+	DAV          DAVLink        `gorm:"embedded;embeddedPrefix:dav_" json:"dav"`
 	SortName     string         `gorm:"size:400;not null" json:"-"`
 }
 
 // Entity implements Record.
 func (*Contact) Entity() string { return "contact" }
+
+// DAVInfo implements DAVSynced.
+func (c *Contact) DAVInfo() *DAVLink { return &c.DAV }
 
 // OwnerTeam implements Owned.
 func (c *Contact) OwnerTeam() (string, string) { return deref(c.OwnerID), "" }
@@ -55,7 +60,9 @@ func (c *Contact) Normalize() {
 	c.Phones = cleanLabeled(c.Phones, "work")
 	normalizePhones(c.Phones)
 	c.Addresses = cleanAddresses(c.Addresses)
+	c.URLs = cleanLabeled(c.URLs, "work")
 	c.Tags = cleanTags(c.Tags)
+	c.DAV.normalize()
 	if c.CustomFields == nil {
 		c.CustomFields = map[string]any{}
 	}
@@ -80,6 +87,12 @@ func (c *Contact) Validate() error {
 	validateRef(fe, "account_id", c.AccountID)
 	validateRef(fe, "owner_id", c.OwnerID)
 	validateRef(fe, "photo_id", c.PhotoID)
+	for i, u := range c.URLs {
+		if !ValidURL(u.Value) {
+			fe.Add("urls["+itoa(i)+"]", "not a valid http(s) URL")
+		}
+	}
+	c.DAV.validate(fe)
 	if c.Birthday != nil && (c.Birthday.Year() < 1800 || c.Birthday.After(time.Now())) {
 		fe.Add("birthday", "must be a real date of birth")
 	}

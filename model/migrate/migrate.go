@@ -17,6 +17,7 @@ import (
 var bodies = []string{
 	m0001Core,
 	m0002ICS,
+	m0003DAV,
 }
 
 // Latest is the newest schema version this build knows.

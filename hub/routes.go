@@ -27,6 +27,9 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.ICS != nil {
 		s.cfg.ICS.Mount(r)
 	}
+	if s.cfg.DAV != nil {
+		s.cfg.DAV.Mount(r)
+	}
 	s.cfg.Auth.Routes(r)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	return s.recoverer(s.logRequests(s.metrics.middleware(r)))

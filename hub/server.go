@@ -9,6 +9,7 @@ import (
 
 	"rapport/hub/api"
 	"rapport/hub/auth"
+	"rapport/hub/dav"
 	"rapport/hub/ics"
 	"rapport/model/store"
 )
@@ -19,6 +20,7 @@ type Config struct {
 	API    *api.API
 	Auth   *auth.Authenticator
 	ICS    *ics.Handler // calendar subscriptions; nil serves none
+	DAV    *dav.Handler // CardDAV and CalDAV; nil serves none
 	Logger *slog.Logger
 	// Registry receives the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry

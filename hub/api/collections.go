@@ -23,6 +23,10 @@ func (a *API) mountCollections(r *mux.Router) {
 		filters: "account_id owner_id language tag", warn: a.duplicateWarnings}).mount(r)
 	(&collection[model.Activity, *model.Activity]{api: a, path: "/activities", tag: "Activities",
 		filters: "kind status priority owner_id account_id contact_id all_day linked"}).mount(r)
+	davCollections := &collection[model.DAVCollection, *model.DAVCollection]{api: a, path: "/dav-collections", tag: "DAV",
+		filters: "kind slug enabled"}
+	davCollections.create = a.createDAVCollection
+	davCollections.mount(r)
 	a.handle(r, http.MethodGet, "/users/me", operation{id: "get_me", summary: "The signed-in user", tag: "Users", schema: "User"}, a.me)
 }
 
@@ -57,6 +61,22 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 	u.Meta, u.PasswordHash = model.Meta{}, ""
 	c := &collection[model.User, *model.User]{api: a, path: "/users"}
 	c.store(w, r, u, func(ctx context.Context) error { return a.store.CreateUser(ctx, u, in.Password) })
+}
+
+// createDAVCollection stores a DAV collection's settings for the signed-in
+// user (turning on the "mine" address book, or making a calendar).
+func (a *API) createDAVCollection(w http.ResponseWriter, r *http.Request) {
+	col := &model.DAVCollection{}
+	if err := a.decodeStrict(w, r, col); err != nil {
+		fail(w, r, err)
+		return
+	}
+	col.Meta = model.Meta{}
+	if col.OwnerID == "" {
+		col.OwnerID = model.ActorFrom(r.Context()).UserID
+	}
+	c := &collection[model.DAVCollection, *model.DAVCollection]{api: a, path: "/dav-collections"}
+	c.store(w, r, col, func(ctx context.Context) error { return store.Create(ctx, a.store, col) })
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) {

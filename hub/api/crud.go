@@ -99,6 +99,9 @@ func (c *collection[T, P]) createDefault(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	*rec.RecordMeta() = model.Meta{} // server-owned
+	if synced, ok := any(rec).(model.DAVSynced); ok {
+		*synced.DAVInfo() = model.DAVLink{}
+	}
 	c.store(w, r, rec, func(ctx context.Context) error { return store.Create(ctx, c.api.store, rec) })
 }
 
@@ -170,7 +173,16 @@ func (c *collection[T, P]) patch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, err := store.Update(r.Context(), c.api.store, mux.Vars(r)["id"], version, func(cur P) error {
-		return applyMergePatch(cur, patch)
+		synced, ok := any(cur).(model.DAVSynced)
+		var keep model.DAVLink
+		if ok {
+			keep = *synced.DAVInfo()
+		}
+		err := applyMergePatch(cur, patch)
+		if ok { // only DAV clients write what they sent
+			*synced.DAVInfo() = keep
+		}
+		return err
 	})
 	if err != nil {
 		fail(w, r, err)

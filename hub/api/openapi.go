@@ -46,7 +46,7 @@ func schemaName[T any]() string { return reflect.TypeOf(new(T)).Elem().Name() }
 
 // schemaTypes are the Go types described in components/schemas.
 var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Account{}, model.Contact{},
-	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}}
+	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}, model.DAVCollection{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {

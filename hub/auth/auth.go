@@ -34,7 +34,11 @@ type Config struct {
 	// comes through a proxy that sets the header; otherwise clients could
 	// pick their own IP and dodge the per-IP limit.
 	TrustProxy bool
-	Logger     *slog.Logger
+	// DAVAccountPasswords lets DAV clients sign in with the account password
+	// too, not only with app passwords (off by default: a device should get
+	// its own revocable password).
+	DAVAccountPasswords bool
+	Logger              *slog.Logger
 	// Rate limits for password and app-password failures, per process
 	// (defaults when zero: 5 per account and 20 per IP in 15 minutes).
 	MaxFailuresPerAccount, MaxFailuresPerIP int
@@ -163,7 +167,11 @@ func (a *Authenticator) basicActor(r *http.Request) (model.Actor, time.Duration,
 		return model.Actor{}, 0, model.Errorf(model.EUNAUTHORIZED, "sign in with your username and an app password")
 	}
 	u, wait, err := a.checkCredentials(r, login, func() (*model.User, error) {
-		return a.cfg.Store.AppPasswordAuth(r.Context(), login, password)
+		u, err := a.cfg.Store.AppPasswordAuth(r.Context(), login, password)
+		if a.cfg.DAVAccountPasswords && model.ErrorCode(err) == model.EUNAUTHORIZED {
+			return a.cfg.Store.CheckLogin(r.Context(), login, password)
+		}
+		return u, err
 	})
 	if err != nil {
 		return model.Actor{}, wait, err

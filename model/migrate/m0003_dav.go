@@ -61,4 +61,6 @@ CREATE TABLE dav_collections (
 )
 ;
 CREATE UNIQUE INDEX dav_collections_slug ON dav_collections (owner_id, kind, slug) WHERE deleted_at IS NULL
+;
+CREATE INDEX changes_entity_seq ON changes (entity, seq)
 `

@@ -11,13 +11,14 @@ import (
 
 // Tables maps entity names to their tables.
 var Tables = map[string]string{
-	"user":       "users",
-	"team":       "teams",
-	"territory":  "territories",
-	"account":    "accounts",
-	"contact":    "contacts",
-	"activity":   "activities",
-	"attachment": "attachments",
+	"user":           "users",
+	"team":           "teams",
+	"territory":      "territories",
+	"account":        "accounts",
+	"contact":        "contacts",
+	"activity":       "activities",
+	"attachment":     "attachments",
+	"dav_collection": "dav_collections",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.

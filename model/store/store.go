@@ -48,12 +48,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("store: database URL must start with sqlite: or postgres://")
 	}
-	db, err := gorm.Open(dial, &gorm.Config{
-		SkipDefaultTransaction: true,
-		Logger:                 logger.Discard,
-		NowFunc:                now,
-		TranslateError:         false,
-	})
+	db, err := openGorm(ctx, dial, s.engine)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
@@ -69,11 +64,42 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.sqlDB.SetMaxOpenConns(20)
 		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	if err := s.sqlDB.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		s.sqlDB.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
 	return s, nil
+}
+
+func openGorm(ctx context.Context, dial gorm.Dialector, engine string) (*gorm.DB, error) {
+	var db *gorm.DB
+	err := retryBusy(ctx, engine, func() (err error) {
+		db, err = gorm.Open(dial, &gorm.Config{SkipDefaultTransaction: true, Logger: logger.Discard, NowFunc: now})
+		return err
+	})
+	return db, err
+}
+
+func (s *Store) ping(ctx context.Context) error {
+	return retryBusy(ctx, s.engine, func() error { return s.sqlDB.PingContext(ctx) })
+}
+
+// retryBusy runs connect, waiting out SQLite's lock while another process
+// switches the file to WAL or migrates it: setting journal_mode answers
+// SQLITE_BUSY at once instead of calling the busy handler.
+func retryBusy(ctx context.Context, engine string, connect func() error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := connect()
+		if err == nil || engine != migrate.SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // SQLiteDSN is the driver DSN for a database file: WAL, foreign keys, a busy

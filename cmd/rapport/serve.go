@@ -22,6 +22,7 @@ import (
 	"rapport/hub"
 	"rapport/hub/api"
 	"rapport/hub/auth"
+	"rapport/hub/dav"
 	"rapport/hub/ics"
 	"rapport/model/store"
 )
@@ -34,6 +35,7 @@ type serveOptions struct {
 	secureCookies bool
 	trustProxy    bool
 	blobs         string
+	davPasswords  bool
 }
 
 func serveCmd(g *globals) *cobra.Command {
@@ -48,6 +50,7 @@ func serveCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.secureCookies, "secure-cookies", os.Getenv("RAPPORT_SECURE_COOKIES") == "true", "mark session cookies Secure (set when served over HTTPS; env RAPPORT_SECURE_COOKIES=true)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", os.Getenv("RAPPORT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (env RAPPORT_TRUST_PROXY=true)")
 	f.StringVar(&o.blobs, "blobs", os.Getenv("RAPPORT_BLOBS"), "blob store: local (files under <data>/blobs) or db (default: local on SQLite, db on PostgreSQL; env RAPPORT_BLOBS)")
+	f.BoolVar(&o.davPasswords, "dav-account-passwords", os.Getenv("RAPPORT_DAV_ACCOUNT_PASSWORDS") == "true", "let CardDAV/CalDAV clients sign in with account passwords, not only app passwords (env RAPPORT_DAV_ACCOUNT_PASSWORDS=true)")
 	if v := os.Getenv("RAPPORT_MAX_BODY"); v != "" {
 		_, _ = fmt.Sscan(v, &o.maxBody)
 	}
@@ -79,11 +82,14 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(s.DB(), "rapport"), queueDepthGauge(jobs))
+	authn := auth.New(auth.Config{Store: s, SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: log,
+		DAVAccountPasswords: o.davPasswords})
 	srv := hub.New(hub.Config{
 		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
 		API:  api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody}),
-		Auth: auth.New(auth.Config{Store: s, SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: log}),
+		Auth: authn,
 		ICS:  &ics.Handler{Store: s, Logger: log},
+		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),
 	})
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {

@@ -28,20 +28,22 @@ func (sc DAVScope) Entity() string {
 	return "activity"
 }
 
-// where restricts q to the scope's live members.
+// where restricts q to the scope's live members (columns qualified, since
+// contact queries join accounts).
 func (sc DAVScope) where(q *gorm.DB) *gorm.DB {
-	q = q.Where("deleted_at IS NULL")
+	t := sc.table() + "."
+	q = q.Where(t + "deleted_at IS NULL")
 	switch {
 	case sc.CalendarID != "":
-		return q.Where("calendar_id = ?", sc.CalendarID)
+		return q.Where(t+"calendar_id = ?", sc.CalendarID)
 	case sc.Slug == model.SlugContacts:
 		return q
 	case sc.Slug == model.SlugMine:
-		return q.Where("owner_id = ?", sc.UserID)
+		return q.Where(t+"owner_id = ?", sc.UserID)
 	case sc.Slug == model.SlugTasks:
-		return q.Where("kind = ? AND calendar_id IS NULL AND owner_id = ?", model.KindTask, sc.UserID)
+		return q.Where(t+"kind = ? AND "+t+"calendar_id IS NULL AND "+t+"owner_id = ?", model.KindTask, sc.UserID)
 	}
-	return q.Where("kind IN ? AND calendar_id IS NULL AND (owner_id = ? OR instr(attendees, ?) > 0)",
+	return q.Where(t+"kind IN ? AND "+t+"calendar_id IS NULL AND ("+t+"owner_id = ? OR instr("+t+"attendees, ?) > 0)",
 		[]string{model.KindAppointment, model.KindCall}, sc.UserID, attendeeNeedle(sc.UserID))
 }
 
@@ -82,8 +84,7 @@ func (s *Store) davQuery(ctx context.Context, sc DAVScope) (*gorm.DB, error) {
 	if sc.Entity() == "contact" {
 		q = q.Select("contacts.id, contacts.dav_name, contacts.dav_uid, contacts.version, COALESCE(accounts.version, 0) AS account_version").
 			Joins("LEFT JOIN accounts ON accounts.id = contacts.account_id")
-		return sc.where(q.Where("contacts.deleted_at IS NULL").Session(&gorm.Session{})).
-			Order("contacts.created_at, contacts.id"), nil
+		return sc.where(q).Order("contacts.created_at, contacts.id"), nil
 	}
 	return sc.where(q.Select("id, dav_name, dav_uid, version, 0 AS account_version")).Order("created_at, id"), nil
 }

@@ -1,0 +1,165 @@
+package dav
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"rapport/model"
+)
+
+// XML namespaces used in requests and answers.
+const (
+	nsDAV   = "DAV:"
+	nsCal   = "urn:ietf:params:xml:ns:caldav"
+	nsCard  = "urn:ietf:params:xml:ns:carddav"
+	nsCS    = "http://calendarserver.org/ns/"
+	nsApple = "http://apple.com/ns/ical/"
+)
+
+// prefixes are declared once on every multistatus root.
+var prefixes = map[string]string{nsDAV: "D", nsCal: "C", nsCard: "CR", nsCS: "CS", nsApple: "A"}
+
+const rootNamespaces = ` xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/" xmlns:A="http://apple.com/ns/ical/"`
+
+// Limits on request bodies: XML bodies are small; object bodies are bounded
+// by the handler's MaxResourceSize.
+const (
+	maxXMLBody  = 1 << 20
+	maxXMLDepth = 64
+	maxXMLNodes = 50_000
+)
+
+// node is a parsed XML element: what PROPFIND, PROPPATCH, REPORT and
+// MKCALENDAR bodies need, with the raw inner XML kept for dead properties.
+type node struct {
+	Name     xml.Name
+	Attrs    []xml.Attr
+	Children []*node
+	Text     string
+	Inner    string
+}
+
+// child returns the first child named space:local, or nil.
+func (n *node) child(space, local string) *node {
+	if n == nil {
+		return nil
+	}
+	for _, c := range n.Children {
+		if c.Name.Space == space && c.Name.Local == local {
+			return c
+		}
+	}
+	return nil
+}
+
+// attr returns the value of the attribute local (any namespace).
+func (n *node) attr(local string) string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// readXML parses a request body into a tree; an empty body gives nil.
+// Oversized, too deep or malformed bodies are 4xx model errors.
+func readXML(w http.ResponseWriter, r *http.Request) (*node, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxXMLBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, model.Errorf(model.ETOOLARGE, "the XML body is larger than %d bytes", maxXMLBody)
+		}
+		return nil, model.Errorf(model.EMALFORMED, "could not read the body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	return parseXML(body)
+}
+
+func parseXML(body []byte) (*node, error) {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = true
+	type open struct {
+		n          *node
+		innerStart int64
+	}
+	var stack []open
+	var root *node
+	nodes := 0
+	for {
+		before := d.InputOffset()
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, model.Errorf(model.EMALFORMED, "malformed XML: %v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			nodes++
+			if len(stack) >= maxXMLDepth || nodes > maxXMLNodes {
+				return nil, model.Errorf(model.ETOOLARGE, "the XML body is too deep or too large")
+			}
+			n := &node{Name: t.Name, Attrs: t.Attr}
+			switch {
+			case len(stack) > 0:
+				parent := stack[len(stack)-1].n
+				parent.Children = append(parent.Children, n)
+			case root != nil:
+				return nil, model.Errorf(model.EMALFORMED, "more than one XML root element")
+			default:
+				root = n
+			}
+			stack = append(stack, open{n, d.InputOffset()})
+		case xml.EndElement:
+			top := stack[len(stack)-1]
+			if top.innerStart <= before {
+				top.n.Inner = string(body[top.innerStart:before])
+			}
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].n.Text += string(t)
+			}
+		}
+	}
+	if root == nil {
+		return nil, model.Errorf(model.EMALFORMED, "no XML element in the body")
+	}
+	return root, nil
+}
+
+// escape returns s escaped for XML character data.
+func escape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// elem writes an empty or text element with a known prefix, or with an
+// inline namespace declaration when the namespace has none.
+func elem(name xml.Name, inner string) string {
+	open, close := tagOf(name)
+	if inner == "" {
+		return strings.TrimSuffix(open, ">") + "/>"
+	}
+	return open + inner + close
+}
+
+func tagOf(name xml.Name) (string, string) {
+	if p, ok := prefixes[name.Space]; ok {
+		return "<" + p + ":" + name.Local + ">", "</" + p + ":" + name.Local + ">"
+	}
+	if name.Space == "" {
+		return "<" + name.Local + ` xmlns="">`, "</" + name.Local + ">"
+	}
+	return "<x:" + name.Local + ` xmlns:x="` + escape(name.Space) + `">`, "</x:" + name.Local + ">"
+}

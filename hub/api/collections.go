@@ -14,6 +14,8 @@ import (
 func (a *API) mountCollections(r *mux.Router) {
 	users := &collection[model.User, *model.User]{api: a, path: "/users", tag: "Users", filters: "role team_id territory_id disabled email username"}
 	users.create = a.createUser
+	// Before /users/{id}, which would take "me" for an id.
+	a.handle(r, http.MethodGet, "/users/me", operation{id: "get_me", summary: "The signed-in user", tag: "Users", schema: "User"}, a.me)
 	users.mount(r)
 	(&collection[model.Team, *model.Team]{api: a, path: "/teams", tag: "Teams", filters: "manager_id"}).mount(r)
 	(&collection[model.Territory, *model.Territory]{api: a, path: "/territories", tag: "Territories", filters: "parent_id"}).mount(r)
@@ -27,7 +29,6 @@ func (a *API) mountCollections(r *mux.Router) {
 		filters: "kind slug enabled"}
 	davCollections.create = a.createDAVCollection
 	davCollections.mount(r)
-	a.handle(r, http.MethodGet, "/users/me", operation{id: "get_me", summary: "The signed-in user", tag: "Users", schema: "User"}, a.me)
 }
 
 // duplicateWarnings reports other contacts sharing an e-mail or phone.

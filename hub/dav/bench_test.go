@@ -23,7 +23,7 @@ func benchRig(b *testing.B, engine string) *rig {
 		g.t = b
 		return g
 	}
-	g := newRig(b, s)
+	g := sharedRig(b, s)
 	storetest.SeedContacts(b, s, 10_000)
 	ctx := actorCtx(b, s, g.mia)
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)

@@ -152,7 +152,6 @@ func syncReport(token string, limit int) string {
 		`<D:prop><D:getetag/></D:prop></D:sync-collection>`
 }
 
-
 func TestAddressbookQuery(t *testing.T) {
 	eachRig(t, func(t *testing.T, g *rig) {
 		ctx := actorCtx(t, g.s, g.mia)

@@ -45,6 +45,13 @@ func eachRig(t *testing.T, fn func(t *testing.T, g *rig)) {
 }
 
 func newRig(t testing.TB, s *store.Store) *rig {
+	g := sharedRig(t, s)
+	t.Cleanup(g.srv.Close)
+	return g
+}
+
+// sharedRig is newRig for benchmarks that keep one server for the process.
+func sharedRig(t testing.TB, s *store.Store) *rig {
 	g := &rig{t: t, s: s}
 	g.mia, g.miaPass = g.user("mia@example.com", "mia", "Mia Wolf")
 	g.ben, g.benPass = g.user("ben@example.com", "ben", "Ben Ames")
@@ -57,7 +64,6 @@ func newRig(t testing.TB, s *store.Store) *rig {
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobs, Auth: authn.BasicAppPassword, Logger: log, MaxResourceSize: 1 << 20}),
 	})
 	g.srv = httptest.NewServer(srv.Handler())
-	t.Cleanup(g.srv.Close)
 	return g
 }
 

@@ -14,9 +14,9 @@ ALTER TABLE contacts ADD COLUMN dav_name VARCHAR(255) NOT NULL DEFAULT ''
 ;
 ALTER TABLE contacts ADD COLUMN dav_extra TEXT NOT NULL DEFAULT ''
 ;
-CREATE INDEX contacts_dav_uid ON contacts (dav_uid) WHERE dav_uid <> '' AND deleted_at IS NULL
+CREATE INDEX contacts_dav_uid ON contacts (dav_uid)
 ;
-CREATE INDEX contacts_dav_name ON contacts (dav_name) WHERE dav_name <> ''
+CREATE INDEX contacts_dav_name ON contacts (dav_name)
 ;
 ALTER TABLE activities ADD COLUMN tags {{json}}
 ;
@@ -36,9 +36,9 @@ ALTER TABLE activities ADD COLUMN dav_name VARCHAR(255) NOT NULL DEFAULT ''
 ;
 ALTER TABLE activities ADD COLUMN dav_extra TEXT NOT NULL DEFAULT ''
 ;
-CREATE INDEX activities_dav_uid ON activities (dav_uid) WHERE dav_uid <> '' AND deleted_at IS NULL
+CREATE INDEX activities_dav_uid ON activities (dav_uid)
 ;
-CREATE INDEX activities_dav_name ON activities (dav_name) WHERE dav_name <> ''
+CREATE INDEX activities_dav_name ON activities (dav_name)
 ;
 CREATE INDEX activities_calendar ON activities (calendar_id, start_at) WHERE calendar_id IS NOT NULL
 ;

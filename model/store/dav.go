@@ -93,7 +93,11 @@ func (s *Store) davQuery(ctx context.Context, sc DAVScope) (*gorm.DB, error) {
 // or the id of a record the CRM created ("{id}.vcf"). The map is keyed by
 // the name asked for.
 func (s *Store) DAVLookup(ctx context.Context, sc DAVScope, names []string, ext string) (map[string]DAVEntry, error) {
+	if len(names) > 200 {
+		return s.davLookupAll(ctx, sc, names, ext)
+	}
 	out := make(map[string]DAVEntry, len(names))
+	col := sc.table() + "."
 	for start := 0; start < len(names); start += 500 {
 		chunk := names[start:min(start+500, len(names))]
 		ids := make([]string, 0, len(chunk))
@@ -102,18 +106,45 @@ func (s *Store) DAVLookup(ctx context.Context, sc DAVScope, names []string, ext 
 				ids = append(ids, id)
 			}
 		}
-		q, err := s.davQuery(ctx, sc)
-		if err != nil {
-			return nil, err
+		// Two indexed lookups: by stored name, and by id for CRM-made records.
+		for _, cond := range []struct {
+			where string
+			args  []string
+		}{{col + "dav_name IN ?", chunk}, {col + "id IN ? AND " + col + "dav_name = ''", ids}} {
+			if len(cond.args) == 0 {
+				continue
+			}
+			q, err := s.davQuery(ctx, sc)
+			if err != nil {
+				return nil, err
+			}
+			var rows []DAVEntry
+			if err := q.Where(cond.where, cond.args).Find(&rows).Error; err != nil {
+				return nil, dbErr(err)
+			}
+			for _, e := range rows {
+				out[model.DAVLink{Name: e.Name}.NameOr(e.ID, ext)] = e
+			}
 		}
-		col := sc.table() + "."
-		var rows []DAVEntry
-		err = q.Where("("+col+"dav_name IN ? OR ("+col+"dav_name = '' AND "+col+"id IN ?))", chunk, append(ids, "")).Find(&rows).Error
-		if err != nil {
-			return nil, dbErr(err)
-		}
-		for _, e := range rows {
-			out[model.DAVLink{Name: e.Name}.NameOr(e.ID, ext)] = e
+	}
+	return out, nil
+}
+
+// davLookupAll serves large multigets from one listing of the scope rather
+// than thousands of bound parameters.
+func (s *Store) davLookupAll(ctx context.Context, sc DAVScope, names []string, ext string) (map[string]DAVEntry, error) {
+	all, err := s.DAVEntries(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	out := make(map[string]DAVEntry, len(names))
+	for _, e := range all {
+		if name := (model.DAVLink{Name: e.Name}).NameOr(e.ID, ext); want[name] {
+			out[name] = e
 		}
 	}
 	return out, nil

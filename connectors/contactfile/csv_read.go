@@ -26,7 +26,7 @@ func ReadCSV(r io.Reader, maxBytes int64) (rows []Row, ignored []string, err err
 	if err != nil {
 		return nil, nil, err
 	}
-	text, err := toUTF8(data, "")
+	text, err := decodeText(data)
 	if err != nil {
 		return nil, nil, model.Errorf(model.EMALFORMED, "the CSV file is neither UTF-8 nor windows-1251")
 	}

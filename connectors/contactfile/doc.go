@@ -8,13 +8,10 @@
 // Row with Err while keeping the good ones; the caller (CLI, API) decides
 // what to store and resolves company names to accounts.
 //
-// vCards use go-vcard's Card, Field and Params as the model, but content
-// lines are read and written here: go-vcard's decoder drops the value of
-// vCard 2.1 lines with bare parameters ("TEL;CELL:…") and knows neither
-// quoted-printable nor CHARSET, and its encoder escapes the commas that
-// separate CATEGORIES and cannot escape ";" inside N or ADR components.
-// Inside this package a Field's Value therefore holds the value as written
-// on the wire (escapes intact); how to unescape it depends on the property.
+// vCards are split into cards here and mapped by model/vcardmap, which
+// also writes them; a file import drops what vcardmap keeps for CardDAV
+// (the UID and the unmapped lines in DAV.Extra).
 //
-// It imports model only; it must not import hub or other connectors.
+// It imports model and model/vcardmap only; it must not import hub or
+// other connectors.
 package contactfile

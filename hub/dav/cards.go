@@ -105,7 +105,7 @@ func (b *cards) put(ctx context.Context, c *collection, name string, cur *store.
 	if err != nil {
 		return store.DAVEntry{}, err
 	}
-	return derefEntry(b.h.member(ctx, c, saved.DAV.NameOr(saved.ID, b.ext())))
+	return b.h.stored(ctx, c, saved.ID)
 }
 
 func (b *cards) create(ctx context.Context, c *collection, in *model.Contact, photo *vcardmap.Photo) (*model.Contact, error) {

@@ -224,3 +224,18 @@ func TestBadCards(t *testing.T) {
 		want(t, g.do("PROPFIND", "/dav/", strings.Repeat("x", 2<<20), "Depth", "0"), http.StatusRequestEntityTooLarge)
 	})
 }
+
+// TestOddPhonesAreKept: a TEL that is no phone number Rapport can normalise
+// does not fail the client's card; it is kept and given back.
+func TestOddPhonesAreKept(t *testing.T) {
+	eachRig(t, func(t *testing.T, g *rig) {
+		card := "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:odd\r\nFN:Front Desk\r\nTEL;TYPE=WORK:ext. 12\r\nTEL:112\r\nTEL;TYPE=CELL:+49 151 23456789\r\nEND:VCARD\r\n"
+		want(t, putCard(g, "odd.vcf", card), http.StatusCreated)
+		got := want(t, g.do("GET", "/dav/addressbooks/mia/contacts/odd.vcf", ""), http.StatusOK)
+		for _, s := range []string{"TEL;TYPE=WORK:ext. 12", "TEL:112", "+49 151 23456789"} {
+			if !strings.Contains(got, s) {
+				t.Errorf("lost %q:\n%s", s, got)
+			}
+		}
+	})
+}

@@ -72,3 +72,5 @@ func precondition(status int, space, local, msg string) *davError {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func errCode(err error) string { return model.ErrorCode(err) }

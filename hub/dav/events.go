@@ -110,7 +110,7 @@ func (b *events) put(ctx context.Context, c *collection, name string, cur *store
 	if err != nil {
 		return store.DAVEntry{}, err
 	}
-	return derefEntry(b.h.member(ctx, c, saved.DAV.NameOr(saved.ID, b.ext())))
+	return b.h.stored(ctx, c, saved.ID)
 }
 
 // matchAttendees joins attendees to users and contacts by e-mail, and links

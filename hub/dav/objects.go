@@ -228,12 +228,17 @@ func mediaTypeIn(mt string, list ...string) bool {
 	return slices.Contains(list, strings.ToLower(mt))
 }
 
-// deref turns a member lookup into a value.
-func derefEntry(e *store.DAVEntry, err error) (store.DAVEntry, error) {
+// stored returns the entry of a member just written.
+func (h *Handler) stored(ctx context.Context, c *collection, id string) (store.DAVEntry, error) {
+	found, err := h.store.DAVEntriesByID(ctx, c.scope, []string{id})
 	if err != nil {
 		return store.DAVEntry{}, err
 	}
-	return *e, nil
+	e, ok := found[id]
+	if !ok { // written, but no longer a member (an attendee declined by deleting)
+		return store.DAVEntry{ID: id}, nil
+	}
+	return e, nil
 }
 
 // uidFromName derives a UID from an object name when a card has none.

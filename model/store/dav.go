@@ -106,28 +106,38 @@ func (s *Store) DAVLookup(ctx context.Context, sc DAVScope, names []string, ext 
 				ids = append(ids, id)
 			}
 		}
-		// Two indexed lookups: by stored name, and by id for CRM-made records.
-		for _, cond := range []struct {
-			where string
-			args  []string
-		}{{col + "dav_name IN ?", chunk}, {col + "id IN ? AND " + col + "dav_name = ''", ids}} {
-			if len(cond.args) == 0 {
-				continue
+		// Two indexed lookups: by stored name, then by id for CRM-made records.
+		if err := s.davLookupWhere(ctx, sc, ext, out, col+"dav_name IN ?", chunk); err != nil {
+			return nil, err
+		}
+		missing := ids[:0]
+		for _, id := range ids {
+			if _, ok := out[id+ext]; !ok {
+				missing = append(missing, id)
 			}
-			q, err := s.davQuery(ctx, sc)
-			if err != nil {
+		}
+		if len(missing) > 0 {
+			if err := s.davLookupWhere(ctx, sc, ext, out, col+"id IN ? AND "+col+"dav_name = ''", missing); err != nil {
 				return nil, err
-			}
-			var rows []DAVEntry
-			if err := q.Where(cond.where, cond.args).Find(&rows).Error; err != nil {
-				return nil, dbErr(err)
-			}
-			for _, e := range rows {
-				out[model.DAVLink{Name: e.Name}.NameOr(e.ID, ext)] = e
 			}
 		}
 	}
 	return out, nil
+}
+
+func (s *Store) davLookupWhere(ctx context.Context, sc DAVScope, ext string, out map[string]DAVEntry, where string, args []string) error {
+	q, err := s.davQuery(ctx, sc)
+	if err != nil {
+		return err
+	}
+	var rows []DAVEntry
+	if err := q.Where(where, args).Find(&rows).Error; err != nil {
+		return dbErr(err)
+	}
+	for _, e := range rows {
+		out[model.DAVLink{Name: e.Name}.NameOr(e.ID, ext)] = e
+	}
+	return nil
 }
 
 // davLookupAll serves large multigets from one listing of the scope rather

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Enforces the dependency rules of DESIGN.md with `go list`:
 #   model, model/secret, model/migrate import nothing in-repo; other model/*
-#   packages (pure mappings) import model only; model/store imports model packages;
+#   packages (pure mappings) import model and their own sub-packages only; model/store imports model packages;
 #   templates imports model only; connectors/* never import hub or each other;
 #   hub/* never imports connectors; model/storetest is for tests only.
 set -euo pipefail
@@ -19,7 +19,8 @@ while read -r pkg imports; do
         case "$imp" in rapport/model|rapport/model/migrate|rapport/model/secret) ;; *) bad="store imports model packages only" ;; esac ;;
       rapport/model/storetest) ;;
       rapport/model/*)
-        [[ "$imp" == rapport/model ]] || bad="$pkg may import model only" ;;
+        own="${pkg#rapport/model/}"; own="rapport/model/${own%%/*}"
+        [[ "$imp" == rapport/model || "$imp" == "$own"/* ]] || bad="$pkg may import model (and its own sub-packages) only" ;;
       rapport/templates|rapport/templates/*)
         case "$imp" in rapport/model|rapport/templates/*) ;; *) bad="templates may use model types only" ;; esac ;;
       rapport/connectors/*)

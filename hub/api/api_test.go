@@ -1,21 +1,17 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorilla/mux"
 
 	"rapport/hub/api"
+	"rapport/hub/hubtest"
 	"rapport/model"
 	"rapport/model/store"
 	"rapport/model/storetest"
@@ -23,38 +19,6 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// memBlobs is an in-memory blob store: the real one lives in connectors and
-// is exercised by cmd/rapport's end-to-end test.
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, r io.Reader, _ string, max int64) (api.BlobInfo, error) {
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return api.BlobInfo{}, err
-	}
-	if int64(len(data)) > max {
-		return api.BlobInfo{}, model.Errorf(model.ETOOLARGE, "too large")
-	}
-	sum := sha256.Sum256(data)
-	h := hex.EncodeToString(sum[:])
-	b.mu.Lock()
-	b.m[h] = data
-	b.mu.Unlock()
-	return api.BlobInfo{SHA256: h, Size: int64(len(data)), ContentType: http.DetectContentType(data)}, nil
-}
-
-func (b *memBlobs) Open(_ context.Context, h string) (io.ReadCloser, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	d, ok := b.m[h]
-	if !ok {
-		return nil, model.Errorf(model.ENOTFOUND, "no blob")
-	}
-	return io.NopCloser(bytes.NewReader(d)), nil
-}
 
 // client drives the API as one actor.
 type client struct {
@@ -72,7 +36,7 @@ func newClient(t testing.TB, s *store.Store) *client {
 	if err := s.CreateUser(ctx, u, ""); err != nil {
 		t.Fatal(err)
 	}
-	a := api.New(api.Config{Store: s, Blobs: &memBlobs{m: map[string][]byte{}}, MaxBodyBytes: 64 << 10})
+	a := api.New(api.Config{Store: s, Blobs: hubtest.NewMemBlobs(), MaxBodyBytes: 64 << 10})
 	c := &client{t: t, a: a, s: s, actor: model.Actor{UserID: u.ID, Name: u.Name, Role: u.Role}}
 	r := mux.NewRouter()
 	v1 := r.PathPrefix(api.Prefix).Subrouter()

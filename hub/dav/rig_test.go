@@ -1,16 +1,12 @@
 package dav_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/emersion/go-webdav"
@@ -19,6 +15,7 @@ import (
 
 	"rapport/hub"
 	"rapport/hub/api"
+	"rapport/hub/hubtest"
 	"rapport/hub/auth"
 	"rapport/hub/dav"
 	"rapport/model"
@@ -56,7 +53,7 @@ func sharedRig(t testing.TB, s *store.Store) *rig {
 	g.mia, g.miaPass = g.user("mia@example.com", "mia", "Mia Wolf")
 	g.ben, g.benPass = g.user("ben@example.com", "ben", "Ben Ames")
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	blobs := &memBlobs{m: map[string][]byte{}}
+	blobs := hubtest.NewMemBlobs()
 	authn := auth.New(auth.Config{Store: s, Logger: log})
 	srv := hub.New(hub.Config{Store: s, Logger: log,
 		API:  api.New(api.Config{Store: s, Blobs: blobs}),
@@ -165,34 +162,3 @@ func (l testLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// memBlobs is an in-memory blob store for photos.
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, r io.Reader, _ string, max int64) (api.BlobInfo, error) {
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return api.BlobInfo{}, err
-	}
-	if int64(len(data)) > max {
-		return api.BlobInfo{}, model.Errorf(model.ETOOLARGE, "too large")
-	}
-	sum := sha256.Sum256(data)
-	h := hex.EncodeToString(sum[:])
-	b.mu.Lock()
-	b.m[h] = data
-	b.mu.Unlock()
-	return api.BlobInfo{SHA256: h, Size: int64(len(data)), ContentType: http.DetectContentType(data)}, nil
-}
-
-func (b *memBlobs) Open(_ context.Context, h string) (io.ReadCloser, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	d, ok := b.m[h]
-	if !ok {
-		return nil, model.Errorf(model.ENOTFOUND, "no blob")
-	}
-	return io.NopCloser(bytes.NewReader(d)), nil
-}

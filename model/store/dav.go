@@ -248,15 +248,7 @@ func (s *Store) DAVActivitiesInRange(ctx context.Context, sc DAVScope, start, en
 			(start_at IS NULL AND start_date IS NULL)))
 		OR (recurrence_rule <> '' AND sort_at < ? AND (recurrence_end IS NULL OR recurrence_end >= ?)))`,
 		end, lo, hi.Format(model.DateLayout), lo.Format(model.DateLayout), hi, start)
-	var rows []DAVEntry
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, dbErr(err)
-	}
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	return ids, nil
+	return davIDs(q)
 }
 
 // DAVContactsByEmail returns the ids of the scope's contacts with an e-mail
@@ -273,15 +265,7 @@ func (s *Store) DAVContactsByEmail(ctx context.Context, sc DAVScope, email strin
 	} else {
 		q = q.Where("contacts.id IN (SELECT record_id FROM search_keys WHERE entity = 'contact' AND kind = ? AND value = ?)", model.KeyEmail, email)
 	}
-	var rows []DAVEntry
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, dbErr(err)
-	}
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	return ids, nil
+	return davIDs(q)
 }
 
 // DAVChange is one member of a sync-collection answer: a resource that
@@ -472,9 +456,13 @@ func (s *Store) DAVUIDContains(ctx context.Context, sc DAVScope, text string) ([
 		return nil, err
 	}
 	col := sc.table() + "."
+	return davIDs(q.Where("(instr(lower("+col+"dav_uid), lower(?)) > 0 OR ("+col+"dav_uid = '' AND instr("+col+"id, lower(?)) > 0))", text, text))
+}
+
+// davIDs runs a member query and returns the ids it finds.
+func davIDs(q *gorm.DB) ([]string, error) {
 	var rows []DAVEntry
-	err = q.Where("(instr(lower("+col+"dav_uid), lower(?)) > 0 OR ("+col+"dav_uid = '' AND instr("+col+"id, lower(?)) > 0))", text, text).Find(&rows).Error
-	if err != nil {
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, dbErr(err)
 	}
 	ids := make([]string, len(rows))

@@ -19,7 +19,6 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-
 // client drives the API as one actor.
 type client struct {
 	t     testing.TB

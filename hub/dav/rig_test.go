@@ -15,9 +15,9 @@ import (
 
 	"rapport/hub"
 	"rapport/hub/api"
-	"rapport/hub/hubtest"
 	"rapport/hub/auth"
 	"rapport/hub/dav"
+	"rapport/hub/hubtest"
 	"rapport/model"
 	"rapport/model/store"
 	"rapport/model/storetest"
@@ -161,4 +161,3 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
-

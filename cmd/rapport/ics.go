@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,20 +38,32 @@ func icsCreateCmd(g *globals) *cobra.Command {
 }
 
 func icsListCmd(g *globals) *cobra.Command {
+	return listCmd(g, "List a user's calendar feeds", "ID\tTASKS\tCREATED\tSTATUS", (*store.Store).ICSFeeds,
+		func(f model.ICSFeed) []any {
+			return []any{f.ID, f.IncludeTasks, stamp(&f.CreatedAt), status(f.RevokedAt)}
+		})
+}
+
+// listCmd builds "list" for one kind of a user's credentials: a table with
+// header (tab-separated) and one row per item.
+func listCmd[T any](g *globals, short, header string, list func(s *store.Store, ctx context.Context, userID string) ([]T, error), row func(T) []any) *cobra.Command {
 	var login string
-	cmd := &cobra.Command{Use: "list", Short: "List a user's calendar feeds", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "list", Short: short, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withUser(cmd, login, func(ctx context.Context, s *store.Store, u *model.User) (string, error) {
-				feeds, err := s.ICSFeeds(ctx, u.ID)
+				items, err := list(s, ctx, u.ID)
 				var b strings.Builder
 				tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tTASKS\tCREATED\tSTATUS")
-				for _, f := range feeds {
-					status := "active"
-					if f.RevokedAt != nil {
-						status = "revoked"
+				fmt.Fprintln(tw, header)
+				for _, it := range items {
+					cells := row(it)
+					for i, c := range cells {
+						sep := "\t"
+						if i == len(cells)-1 {
+							sep = "\n"
+						}
+						fmt.Fprint(tw, c, sep)
 					}
-					fmt.Fprintf(tw, "%s\t%v\t%s\t%s\n", f.ID, f.IncludeTasks, f.CreatedAt.Format("2006-01-02 15:04"), status)
 				}
 				tw.Flush()
 				return strings.TrimRight(b.String(), "\n"), err
@@ -61,12 +74,33 @@ func icsListCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// stamp formats a time for tables; nil is "never".
+func stamp(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// status says whether a credential is active or revoked.
+func status(revoked *time.Time) string {
+	if revoked != nil {
+		return "revoked"
+	}
+	return "active"
+}
+
 func icsRevokeCmd(g *globals) *cobra.Command {
+	return revokeCmd(g, "revoke FEED_ID", "Revoke a calendar feed", (*store.Store).RevokeICSFeed)
+}
+
+// revokeCmd builds "revoke ID" for one kind of a user's credentials.
+func revokeCmd(g *globals, use, short string, revoke func(s *store.Store, ctx context.Context, userID, id string) error) *cobra.Command {
 	var login string
-	cmd := &cobra.Command{Use: "revoke FEED_ID", Short: "Revoke a calendar feed", Args: cobra.ExactArgs(1),
+	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withUser(cmd, login, func(ctx context.Context, s *store.Store, u *model.User) (string, error) {
-				return "revoked " + args[0], s.RevokeICSFeed(ctx, u.ID, args[0])
+				return "revoked " + args[0], revoke(s, ctx, u.ID, args[0])
 			})
 		}}
 	cmd.Flags().StringVar(&login, "user", "", "the user's e-mail or username (required)")

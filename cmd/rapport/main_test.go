@@ -71,6 +71,15 @@ func endToEnd(t *testing.T, engine string) {
 	if out := cli("", "apppassword", "create", "--user", "boss", "--label", "phone"); len(strings.TrimSpace(out)) != 29 {
 		t.Fatalf("app password %q", out)
 	}
+	list := cli("", "apppassword", "list", "--user", "boss")
+	fields := strings.Fields(strings.Split(list, "\n")[1])
+	if len(fields) < 2 || fields[1] != "phone" || !strings.HasSuffix(strings.TrimSpace(list), "active") {
+		t.Fatalf("app password list: %q", list)
+	}
+	cli("", "apppassword", "revoke", "--user", "boss", fields[0])
+	if list := cli("", "apppassword", "list", "--user", "boss"); !strings.HasSuffix(strings.TrimSpace(list), "revoked") {
+		t.Fatalf("after revoke: %q", list)
+	}
 	out := cli("", "import", "contacts", "testdata/people.vcf")
 	if !strings.Contains(out, "created 2") || !strings.Contains(out, "failed 1") {
 		t.Fatalf("vcf import: %s", out)

@@ -229,6 +229,14 @@ func appPasswordCmd(g *globals) *cobra.Command {
 	_ = create.MarkFlagRequired("user")
 	_ = create.MarkFlagRequired("label")
 	cmd := &cobra.Command{Use: "apppassword", Short: "Manage DAV app passwords"}
-	cmd.AddCommand(create)
+	cmd.AddCommand(create, appPasswordListCmd(g),
+		revokeCmd(g, "revoke ID", "Revoke one device's app password", (*store.Store).RevokeAppPassword))
 	return cmd
+}
+
+func appPasswordListCmd(g *globals) *cobra.Command {
+	return listCmd(g, "List a user's app passwords (never the secrets)", "ID\tLABEL\tCREATED\tLAST USED\tSTATUS", (*store.Store).AppPasswords,
+		func(p model.AppPassword) []any {
+			return []any{p.ID, p.Label, stamp(&p.CreatedAt), stamp(p.LastUsedAt), status(p.RevokedAt)}
+		})
 }

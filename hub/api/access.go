@@ -21,6 +21,16 @@ func (a *API) mountAccess(r *mux.Router) {
 	a.handle(r, http.MethodDelete, "/ics-feeds/{id}", operation{id: "revoke_ics_feed", summary: "Revoke a calendar subscription", tag: "Access", kind: opDelete}, a.revokeICSFeed)
 	a.handle(r, http.MethodPost, "/app-passwords", operation{id: "create_app_password", summary: "Create a DAV app password (shown once)", tag: "Access",
 		request: "AppPasswordRequest", status: http.StatusCreated}, a.createAppPassword)
+	a.handle(r, http.MethodGet, "/app-passwords", operation{id: "list_app_passwords", summary: "List my DAV app passwords", tag: "Access", kind: opList, schema: "AppPassword"}, a.listAppPasswords)
+	a.handle(r, http.MethodDelete, "/app-passwords/{id}", operation{id: "revoke_app_password", summary: "Revoke one device's DAV app password", tag: "Access", kind: opDelete}, a.revokeAppPassword)
+}
+
+func (a *API) listAppPasswords(w http.ResponseWriter, r *http.Request) {
+	listMine(w, r, a.store.AppPasswords)
+}
+
+func (a *API) revokeAppPassword(w http.ResponseWriter, r *http.Request) {
+	revokeMine(w, r, a.store.RevokeAppPassword)
 }
 
 type tokenRequest struct {

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+
 	"testing"
 
 	"rapport/model/store"
@@ -29,6 +31,25 @@ func TestMeAndDAVSettings(t *testing.T) {
 		ct = c.want(c.do("PATCH", "/contacts/"+id, `{"dav":{"uid":"y"},"title":"CEO"}`), 200)
 		if dav, _ := ct["dav"].(map[string]any); len(dav) != 0 || ct["title"] != "CEO" {
 			t.Errorf("patch changed DAV fields: %v", ct)
+		}
+	})
+}
+
+// TestAppPasswordsListAndRevoke: each device's DAV password is listed
+// without its secret and revoked on its own.
+func TestAppPasswordsListAndRevoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		app := c.want(c.do("POST", "/app-passwords", `{"label": "Tablet"}`), 201)
+		list := c.want(c.do("GET", "/app-passwords", ""), 200)
+		items := list["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["label"] != "Tablet" || items[0].(map[string]any)["password"] != nil {
+			t.Fatalf("list: %v", list)
+		}
+		c.want(c.do("DELETE", "/app-passwords/"+app["id"].(string), ""), 204)
+		c.want(c.do("DELETE", "/app-passwords/"+app["id"].(string), ""), 404)
+		if _, err := s.AppPasswordAuth(context.Background(), "admin@example.com", app["password"].(string)); err == nil {
+			t.Error("revoked app password still signs in")
 		}
 	})
 }

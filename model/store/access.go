@@ -127,12 +127,18 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, scopes []s
 
 // RevokeToken revokes one of a user's tokens.
 func (s *Store) RevokeToken(ctx context.Context, userID, tokenID string) error {
+	return s.revokeCredential(ctx, &model.APIToken{}, userID, tokenID, model.AuditTokenRevoked, "token_id")
+}
+
+// revokeCredential stamps revoked_at on one of a user's live credentials
+// (rows of the table of kind) and audits it; ENOTFOUND when there is none.
+func (s *Store) revokeCredential(ctx context.Context, kind any, userID, id, action, key string) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		res := s.conn(ctx).Model(&model.APIToken{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", tokenID, userID).Update("revoked_at", now())
+		res := s.conn(ctx).Model(kind).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, userID).Update("revoked_at", now())
 		if res.Error != nil || res.RowsAffected == 0 {
 			return firstErr(dbErr(res.Error), notFound())
 		}
-		return s.Audit(ctx, model.AuditTokenRevoked, userID, "", "", map[string]any{"token_id": tokenID})
+		return s.Audit(ctx, action, userID, "", "", map[string]any{key: id})
 	})
 }
 
@@ -181,6 +187,17 @@ func (s *Store) CreateAppPassword(ctx context.Context, userID, label string) (st
 		return s.Audit(ctx, model.AuditAppPasswordAdded, userID, label, "", map[string]any{"app_password_id": p.ID})
 	})
 	return plain, p, err
+}
+
+// AppPasswords lists a user's app passwords (never the secrets).
+func (s *Store) AppPasswords(ctx context.Context, userID string) ([]model.AppPassword, error) {
+	var out []model.AppPassword
+	return out, dbErr(s.conn(ctx).Where("user_id = ?", userID).Order("created_at").Find(&out).Error)
+}
+
+// RevokeAppPassword revokes one device's DAV password at once.
+func (s *Store) RevokeAppPassword(ctx context.Context, userID, id string) error {
+	return s.revokeCredential(ctx, &model.AppPassword{}, userID, id, model.AuditAppPasswordRevoke, "app_password_id")
 }
 
 // AppPasswordAuth checks a DAV sign-in: login is a username or e-mail.

@@ -36,13 +36,7 @@ func (s *Store) ICSFeeds(ctx context.Context, userID string) ([]model.ICSFeed, e
 
 // RevokeICSFeed revokes one of a user's feeds.
 func (s *Store) RevokeICSFeed(ctx context.Context, userID, feedID string) error {
-	return s.WithTx(ctx, func(ctx context.Context) error {
-		res := s.conn(ctx).Model(&model.ICSFeed{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", feedID, userID).Update("revoked_at", now())
-		if res.Error != nil || res.RowsAffected == 0 {
-			return firstErr(dbErr(res.Error), notFound())
-		}
-		return s.Audit(ctx, model.AuditICSFeedRevoked, userID, "", "", map[string]any{"feed_id": feedID})
-	})
+	return s.revokeCredential(ctx, &model.ICSFeed{}, userID, feedID, model.AuditICSFeedRevoked, "feed_id")
 }
 
 // ICSFeedAuth resolves a feed token to its active user and feed.

@@ -65,7 +65,8 @@ func seedAndPrint(ctx context.Context, s *store.Store, g *globals, out io.Writer
 	url := baseURL(listen)
 	_, err = fmt.Fprintf(out, "\nRapport demo data is ready.\n  sign in:   %s/login\n  admin:     admin@example.com  password %s\n"+
 		"  agent:     anna@example.com   password %s\n  API token: %s\n  try:       curl -H 'Authorization: Bearer %s' '%s/api/v1/contacts?limit=5&q=иван'\n"+
-		"  API docs:  %s/api/v1/openapi.json\n\n", url, c["admin_password"], c["agent_password"], c["api_token"], c["api_token"], url, url)
+		"  API docs:  %s/api/v1/openapi.json\n  CardDAV/CalDAV: %s/dav/  user anna, app password %s (docs/dav-clients.md)\n\n",
+		url, c["admin_password"], c["agent_password"], c["api_token"], c["api_token"], url, url, url, c["dav_password"])
 	return err
 }
 
@@ -73,7 +74,7 @@ func seedAndPrint(ctx context.Context, s *store.Store, g *globals, out io.Writer
 // returns the credentials text.
 func seedDemo(ctx context.Context, s *store.Store) (string, error) {
 	adminPW, agentPW := secret.NewAppPassword(), secret.NewAppPassword()
-	var token string
+	var token, davPW string
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		team := &model.Team{Name: "Sales"}
 		if err := store.Create(ctx, s, team); err != nil {
@@ -97,13 +98,16 @@ func seedDemo(ctx context.Context, s *store.Store) (string, error) {
 		if err := seedActivities(ctx, s, contacts, []string{admin.ID, agent.ID}); err != nil {
 			return err
 		}
+		if davPW, _, err = s.CreateAppPassword(ctx, agent.ID, "demo DAV client"); err != nil {
+			return err
+		}
 		token, _, err = s.CreateToken(ctx, admin.ID, "demo", []string{model.ScopeRead, model.ScopeWrite, model.ScopeAdmin}, 0)
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("admin_password=%s\nagent_password=%s\napi_token=%s\n", adminPW, agentPW, token), nil
+	return fmt.Sprintf("admin_password=%s\nagent_password=%s\napi_token=%s\ndav_password=%s\n", adminPW, agentPW, token, davPW), nil
 }
 
 func seedAccounts(ctx context.Context, s *store.Store, owner string) ([]*model.Account, error) {

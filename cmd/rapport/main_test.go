@@ -218,7 +218,7 @@ func TestDemoSeedsOnceAndPrintsCredentials(t *testing.T) {
 	g := []string{"--db", "sqlite:" + filepath.Join(data, "rapport.db"), "--data", data}
 	first := mustRun(t, "", append(g, "demo")...)
 	second := mustRun(t, "", append(g, "demo")...)
-	if !strings.Contains(first, "admin@example.com") || !strings.Contains(first, "API token: rpt_") || first != second {
+	if !strings.Contains(first, "admin@example.com") || !strings.Contains(first, "API token: rpt_") || !strings.Contains(first, "/dav/  user anna, app password ") || first != second {
 		t.Fatalf("first:\n%s\nsecond:\n%s", first, second)
 	}
 	out := mustRun(t, "", append(g, "export", "contacts", "--format", "csv")...)

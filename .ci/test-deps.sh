@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs, idempotently, the Debian packages the test suite drives as real
+# peers: vdirsyncer and python3-caldav (cmd/rapport/davclients_test.go).
+# python3-caldav is checked with Debian's interpreter, which the test uses.
+set -euo pipefail
+if ! command -v vdirsyncer >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import caldav' >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq vdirsyncer python3-caldav
+fi

@@ -166,6 +166,25 @@ func TestBasicAppPassword(t *testing.T) {
 	})
 }
 
+// TestDAVAccountPasswords: with the option on, the account password signs a
+// DAV client in too (read/write, never admin); app passwords still work.
+func TestDAVAccountPasswords(t *testing.T) {
+	eachRig(t, model.RoleAdmin, auth.Config{DAVAccountPasswords: true}, func(t *testing.T, g *rig) {
+		app, _, err := g.s.CreateAppPassword(sys, g.u.ID, "phone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pw := range []string{password, app} {
+			if code, body := g.basic("mia", pw); code != 200 || body != "Mia|read,write|127.0.0.1" {
+				t.Fatalf("%q: %d %q", pw, code, body)
+			}
+		}
+		if code, _ := g.basic("mia", "not the password"); code != 401 {
+			t.Fatalf("wrong password: %d", code)
+		}
+	})
+}
+
 // basic calls the Basic-auth route.
 func (g *rig) basic(login, pw string) (int, string) {
 	g.t.Helper()

@@ -66,3 +66,50 @@ func TestMineAddressBookAndAttendeeLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestTimeZonesFromClients: Outlook's Windows zone names and an unknown TZID
+// with its own VTIMEZONE both land at the right UTC instant.
+func TestTimeZonesFromClients(t *testing.T) {
+	eachRig(t, func(t *testing.T, g *rig) {
+		const cal = "/dav/calendars/mia/appointments/"
+		outlook := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CalDavSynchronizer//EN\r\nBEGIN:VEVENT\r\nUID:outlook-1\r\nDTSTAMP:20261101T000000Z\r\n" +
+			"DTSTART;TZID=W. Europe Standard Time:20260715T100000\r\nDTEND;TZID=W. Europe Standard Time:20260715T110000\r\nSUMMARY:Summer call\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		custom := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Odd//EN\r\nBEGIN:VTIMEZONE\r\nTZID:My Office Time\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n" +
+			"TZOFFSETFROM:+0530\r\nTZOFFSETTO:+0530\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:custom-1\r\nDTSTAMP:20261101T000000Z\r\n" +
+			"DTSTART;TZID=My Office Time:20260715T100000\r\nDURATION:PT30M\r\nSUMMARY:Offshore sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		want(t, putEvent(g, "mia", g.miaPass, cal+"outlook.ics", outlook), http.StatusCreated)
+		want(t, putEvent(g, "mia", g.miaPass, cal+"custom.ics", custom), http.StatusCreated)
+		ctx := actorCtx(t, g.s, g.mia)
+		page, err := store.List[model.Activity](ctx, g.s, store.ListParams{Sort: "subject"})
+		if err != nil || len(page.Items) != 2 {
+			t.Fatal(page, err)
+		}
+		got := map[string]string{}
+		for _, a := range page.Items {
+			got[a.Subject] = a.StartAt.UTC().Format("15:04") + " " + a.TimeZone
+		}
+		if got["Summer call"] != "08:00 Europe/Berlin" || !strings.HasPrefix(got["Offshore sync"], "04:30") {
+			t.Errorf("times: %v", got)
+		}
+		// The client's zone is given back, and a query by UTC finds the event.
+		body := want(t, g.do("GET", cal+"custom.ics", ""), http.StatusOK)
+		if !strings.Contains(body, "TZID:My Office Time") {
+			t.Errorf("custom zone not kept:\n%s", body)
+		}
+		body = want(t, g.do("REPORT", cal, calendarQuery("20260715T043000Z", "20260715T044500Z"), "Depth", "1"), http.StatusMultiStatus)
+		if !strings.Contains(body, "custom.ics") || strings.Contains(body, "outlook.ics") {
+			t.Errorf("query by UTC: %s", body)
+		}
+		// A to-do is found by its due date.
+		todo := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//EN\r\nBEGIN:VTODO\r\nUID:t2\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:File taxes\r\nDUE:20270410T170000Z\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+		want(t, putEvent(g, "mia", g.miaPass, "/dav/calendars/mia/tasks/t2.ics", todo), http.StatusCreated)
+		q := strings.Replace(calendarQuery("20270401T000000Z", "20270501T000000Z"), `name="VEVENT"`, `name="VTODO"`, 1)
+		if body := want(t, g.do("REPORT", "/dav/calendars/mia/tasks/", q, "Depth", "1"), http.StatusMultiStatus); !strings.Contains(body, "t2.ics") {
+			t.Errorf("todo by due date: %s", body)
+		}
+		q = strings.Replace(calendarQuery("20270501T000000Z", "20270601T000000Z"), `name="VEVENT"`, `name="VTODO"`, 1)
+		if body := want(t, g.do("REPORT", "/dav/calendars/mia/tasks/", q, "Depth", "1"), http.StatusMultiStatus); strings.Contains(body, "t2.ics") {
+			t.Errorf("todo outside its range: %s", body)
+		}
+	})
+}

@@ -148,23 +148,33 @@ func (a *Authenticator) session(r *http.Request) (*model.User, *model.Session, e
 // per-device app password (for DAV clients). Failures count toward the same
 // per-IP and per-account limits as password sign-in (429 with Retry-After
 // when over). Without valid credentials the answer is 401 with a Basic
-// challenge; on success the actor and client IP are in the context.
+// challenge; on success the actor, the user (UserFrom) and the client IP
+// are in the context.
 func (a *Authenticator) BasicAppPassword(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, wait, err := a.basicActor(r)
+		actor, u, wait, err := a.basicActor(r)
 		if err != nil {
 			setRetryAfter(w, wait)
 			refuse(w, r, err, basicChallenge)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(a.signedIn(r, actor)))
+		ctx := context.WithValue(a.signedIn(r, actor), userKey{}, u)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-func (a *Authenticator) basicActor(r *http.Request) (model.Actor, time.Duration, error) {
+type userKey struct{}
+
+// UserFrom returns the user BasicAppPassword signed in, as loaded then.
+func UserFrom(ctx context.Context) (*model.User, bool) {
+	u, ok := ctx.Value(userKey{}).(*model.User)
+	return u, ok
+}
+
+func (a *Authenticator) basicActor(r *http.Request) (model.Actor, *model.User, time.Duration, error) {
 	login, password, ok := r.BasicAuth()
 	if !ok {
-		return model.Actor{}, 0, model.Errorf(model.EUNAUTHORIZED, "sign in with your username and an app password")
+		return model.Actor{}, nil, 0, model.Errorf(model.EUNAUTHORIZED, "sign in with your username and an app password")
 	}
 	u, wait, err := a.checkCredentials(r, login, func() (*model.User, error) {
 		u, err := a.cfg.Store.AppPasswordAuth(r.Context(), login, password)
@@ -174,12 +184,12 @@ func (a *Authenticator) basicActor(r *http.Request) (model.Actor, time.Duration,
 		return u, err
 	})
 	if err != nil {
-		return model.Actor{}, wait, err
+		return model.Actor{}, nil, wait, err
 	}
 	// A device password reads and writes the user's data but never carries
 	// admin powers, whatever the user's role.
 	actor, err := a.cfg.Store.ActorFor(r.Context(), u, []string{model.ScopeRead, model.ScopeWrite})
-	return actor, 0, err
+	return actor, u, 0, err
 }
 
 // refuse writes err as a problem, with challenge on 401 answers.

@@ -105,7 +105,7 @@ func (b *cards) put(ctx context.Context, c *collection, name string, cur *store.
 	if err != nil {
 		return store.DAVEntry{}, err
 	}
-	return b.h.stored(ctx, c, saved.ID)
+	return b.h.entryOf(ctx, c, saved, saved.AccountID)
 }
 
 func (b *cards) create(ctx context.Context, c *collection, in *model.Contact, photo *vcardmap.Photo) (*model.Contact, error) {

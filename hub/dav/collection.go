@@ -35,13 +35,18 @@ func builtinName(kind, slug string) (string, bool) {
 	return "", false
 }
 
-// collection returns the user's collection kind/slug, or ENOTFOUND.
-func (h *Handler) collection(ctx context.Context, u *model.User, kind, slug string) (*collection, error) {
+// collection returns the user's collection kind/slug, or ENOTFOUND. Its
+// settings row is loaded only when needed: for collection requests, and
+// for the collections that exist only through it (mine, personal calendars).
+func (h *Handler) collection(ctx context.Context, u *model.User, kind, slug string, settings bool) (*collection, error) {
+	_, builtin := builtinName(kind, slug)
+	if builtin && slug != model.SlugMine && !settings {
+		return newCollection(h, u, kind, slug, nil), nil
+	}
 	row, err := h.store.DAVCollectionBySlug(ctx, u.ID, kind, slug)
 	if err != nil && model.ErrorCode(err) != model.ENOTFOUND {
 		return nil, err
 	}
-	_, builtin := builtinName(kind, slug)
 	switch {
 	case builtin && slug == model.SlugMine && (row == nil || !row.Enabled):
 		return nil, model.Errorf(model.ENOTFOUND, "the address book of your own contacts is turned off")

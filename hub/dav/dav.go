@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"rapport/hub/api"
+	"rapport/hub/auth"
 	"rapport/model"
 	"rapport/model/store"
 )
@@ -175,7 +176,7 @@ func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 		return res, nil
 	case 3, 4:
 		res.kind, res.slug = resCollection, parts[2]
-		if res.col, err = h.collection(ctx, u, home, parts[2]); err != nil && model.ErrorCode(err) != model.ENOTFOUND {
+		if res.col, err = h.collection(ctx, u, home, parts[2], len(parts) == 3); err != nil && model.ErrorCode(err) != model.ENOTFOUND {
 			return nil, err
 		}
 		if len(parts) == 4 {
@@ -186,11 +187,15 @@ func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 	return nil, model.Errorf(model.ENOTFOUND, "no such DAV resource")
 }
 
-// me returns the signed-in user.
+// me returns the signed-in user: as the Basic sign-in loaded it, or from
+// the store when another middleware signed the request in.
 func (h *Handler) me(ctx context.Context) (*model.User, error) {
 	a := model.ActorFrom(ctx)
 	if a.UserID == "" {
 		return nil, model.Errorf(model.EUNAUTHORIZED, "sign in")
+	}
+	if u, ok := auth.UserFrom(ctx); ok && u.ID == a.UserID {
+		return u, nil
 	}
 	return store.Get[model.User](ctx, h.store, a.UserID)
 }

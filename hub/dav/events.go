@@ -110,7 +110,7 @@ func (b *events) put(ctx context.Context, c *collection, name string, cur *store
 	if err != nil {
 		return store.DAVEntry{}, err
 	}
-	return b.h.stored(ctx, c, saved.ID)
+	return b.h.entryOf(ctx, c, saved, nil)
 }
 
 // matchAttendees joins attendees to users and contacts by e-mail, and links

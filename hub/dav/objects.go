@@ -228,19 +228,23 @@ func mediaTypeIn(mt string, list ...string) bool {
 	return slices.Contains(list, strings.ToLower(mt))
 }
 
-// stored returns the entry of a member just written.
-func (h *Handler) stored(ctx context.Context, c *collection, id string) (store.DAVEntry, error) {
-	found, err := h.store.DAVEntriesByID(ctx, c.scope, []string{id})
-	if err != nil {
-		return store.DAVEntry{}, err
+// entryOf returns the entry of a record just written, without a query
+// unless its ETag needs its account's version.
+func (h *Handler) entryOf(ctx context.Context, c *collection, rec model.DAVSynced, accountID *string) (store.DAVEntry, error) {
+	m, link := rec.RecordMeta(), rec.DAVInfo()
+	e := store.DAVEntry{ID: m.ID, Name: link.Name, UID: link.UID, Version: m.Version}
+	if accountID == nil {
+		return e, nil
 	}
-	e, ok := found[id]
-	if !ok { // written, but no longer a member (an attendee declined by deleting)
-		return store.DAVEntry{ID: id}, nil
+	found, err := h.store.DAVEntriesByID(ctx, c.scope, []string{m.ID})
+	if err != nil {
+		return e, err
+	}
+	if got, ok := found[m.ID]; ok {
+		e = got
 	}
 	return e, nil
 }
-
 // uidFromName derives a UID from an object name when a card has none.
 func uidFromName(name, ext string) string {
 	return strings.TrimSuffix(name, ext)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // multistatus streams a 207 answer: thousands of responses go out without
@@ -72,6 +71,4 @@ func hrefJoin(base string, segment string) string {
 }
 
 // cdata escapes object data for inclusion in calendar-data/address-data.
-func cdata(b []byte) string {
-	return escape(strings.ToValidUTF8(string(b), "\uFFFD"))
-}
+func cdata(b []byte) string { return escape(string(b)) }

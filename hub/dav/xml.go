@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"rapport/model"
 )
@@ -137,11 +138,48 @@ func parseXML(body []byte) (*node, error) {
 	return root, nil
 }
 
-// escape returns s escaped for XML character data.
+// escape returns s escaped for XML character data and attribute values.
+// Line feeds stay as they are (calendar and address data are mostly line
+// breaks); CR is written as a reference so parsers keep it; characters XML
+// cannot carry become U+FFFD.
 func escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == '&' || r == '<' || r == '>' || r == '"' || r == '\r' || !xmlChar(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
+	b.Grow(len(s) + len(s)/8)
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"':
+			b.WriteString("&#34;")
+		case r == '\r':
+			b.WriteString("&#13;")
+		case !xmlChar(r):
+			b.WriteRune('\uFFFD')
+		default:
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
+}
+
+// xmlChar reports whether XML 1.0 allows r in a document.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0xD7FF && r != utf8.RuneError) ||
+		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
 // elem writes an empty or text element with a known prefix, or with an

@@ -33,3 +33,17 @@ func FuzzParseXML(f *testing.F) {
 		_, _ = parseCardFilter(root)
 	})
 }
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":            "plain",
+		"a<b>&\"c\"":       "a&lt;b&gt;&amp;&#34;c&#34;",
+		"BEGIN:X\r\nEND:X": "BEGIN:X&#13;\nEND:X",
+		"bell\x07\xff":     "bell\uFFFD\uFFFD",
+		"Звонок 🎌\tok":     "Звонок 🎌\tok",
+	} {
+		if got := escape(in); got != want {
+			t.Errorf("escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

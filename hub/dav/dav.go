@@ -164,6 +164,19 @@ func (h *Handler) resolve(ctx context.Context, path string) (*resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	if parts[1] != u.Username {
+		// One URL per collection: hrefs in answers must match the request's.
+		parts[1] = u.Username
+		escaped := make([]string, len(parts))
+		for i, p := range parts {
+			escaped[i] = pathEscape(p)
+		}
+		to := Root + strings.Join(escaped, "/")
+		if strings.HasSuffix(path, "/") {
+			to += "/"
+		}
+		return nil, &davError{status: http.StatusMovedPermanently, location: to, msg: "moved to " + to}
+	}
 	if !isHome {
 		if len(parts) > 2 {
 			return nil, model.Errorf(model.ENOTFOUND, "no such DAV resource")

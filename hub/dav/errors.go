@@ -13,9 +13,10 @@ import (
 // davError is a WebDAV error: a status, an optional precondition element
 // (RFC 4918 section 16) and a message for people.
 type davError struct {
-	status int
-	cond   string
-	msg    string
+	status   int
+	cond     string
+	msg      string
+	location string // for redirects
 }
 
 func (e *davError) Error() string { return e.msg }
@@ -52,6 +53,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 				de.msg += "; " + f + ": " + m
 			}
 		}
+	}
+	if de.location != "" {
+		w.Header().Set("Location", de.location)
 	}
 	if de.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Rapport", charset="UTF-8"`)

@@ -3,9 +3,10 @@ package dav
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -176,7 +177,8 @@ func applyEvent(dst, src *model.Activity) {
 	dst.StartAt, dst.EndAt, dst.TimeZone, dst.AllDay = src.StartAt, src.EndAt, src.TimeZone, src.AllDay
 	dst.StartDate, dst.EndDate, dst.DueAt, dst.RemindAt = src.StartDate, src.EndDate, src.DueAt, src.RemindAt
 	dst.Priority, dst.PercentComplete, dst.CompletedAt = src.Priority, src.PercentComplete, src.CompletedAt
-	dst.RecurrenceRule, dst.DurationSeconds, dst.Attendees = src.RecurrenceRule, src.DurationSeconds, src.Attendees
+	dst.RecurrenceRule, dst.DurationSeconds = src.RecurrenceRule, src.DurationSeconds
+	dst.Attendees = mergeAttendees(dst.Attendees, src.Attendees)
 	dst.Tags, dst.Class, dst.OrganizerEmail, dst.OrganizerName = src.Tags, src.Class, src.OrganizerEmail, src.OrganizerName
 	dst.DAV = src.DAV
 	status := dst.Status
@@ -239,26 +241,87 @@ func attendeeUpdate(a, in *model.Activity, u *model.User) error {
 	return nil
 }
 
-// sameEvent compares two activities as a client sees them, ignoring alarms
-// and unmapped extras.
-func sameEvent(x, y *model.Activity) bool {
-	x2, y2 := *x, *y
-	x2.RemindAt, y2.RemindAt = nil, nil
-	x2.DAV, y2.DAV = model.DAVLink{}, model.DAVLink{}
-	x2.Normalize()
-	y2.Normalize()
-	for i := range y2.Attendees {
-		if i < len(x2.Attendees) {
-			// attendees are compared by e-mail, role and status
-			y2.Attendees[i].ContactID, y2.Attendees[i].UserID = x2.Attendees[i].ContactID, x2.Attendees[i].UserID
-			if y2.Attendees[i].Name == "" {
-				y2.Attendees[i].Name = x2.Attendees[i].Name
-			}
+// mergeAttendees returns the attendees a client sent, keeping the stored
+// ones it could not see (contacts without an e-mail are not written to
+// calendars) and leaving out of their calendar users who left the
+// appointment by deleting it (declined, no user id) while the client still
+// lists them as declined.
+func mergeAttendees(stored, incoming []model.Attendee) []model.Attendee {
+	out := append([]model.Attendee(nil), incoming...)
+	left := map[string]bool{}
+	for _, at := range stored {
+		switch {
+		case at.Email == "" && at.UserID == "":
+			out = append(out, at)
+		case at.UserID == "" && at.Status == "declined":
+			left[at.Email] = true
 		}
 	}
-	xb, _ := json.Marshal(x2)
-	yb, _ := json.Marshal(y2)
-	return bytes.Equal(xb, yb)
+	for i := range out {
+		if out[i].Status == "declined" && left[out[i].Email] {
+			out[i].UserID = ""
+		}
+	}
+	return out
+}
+
+// eventView is an appointment as a calendar client sees it: what an
+// attendee's client must not change.
+type eventView struct {
+	Subject, Description, Location, TimeZone, Status, Priority, Class, Rule string
+	Start, End, Due, Completed                                              string
+	AllDay                                                                  bool
+	StartDate, EndDate                                                      string
+	Percent                                                                 int
+	Tags, Attendees                                                         []string
+}
+
+func viewOf(a model.Activity) eventView {
+	a.Normalize()
+	start, length := a.StartAt, time.Duration(a.DurationSeconds)*time.Second
+	end := a.EndAt
+	if end == nil && start != nil && length > 0 {
+		e := start.Add(length)
+		end = &e
+	}
+	v := eventView{Subject: a.Subject, Description: a.Description, Location: a.Location, TimeZone: a.TimeZone,
+		Status: a.Status, Priority: a.Priority, Class: a.Class, Rule: a.RecurrenceRule, AllDay: a.AllDay,
+		Start: stamp(start), End: stamp(end), Due: stamp(a.DueAt), Completed: stamp(a.CompletedAt),
+		StartDate: dateString(a.StartDate), EndDate: dateString(a.EndDate), Percent: a.PercentComplete,
+		Tags: append([]string(nil), a.Tags...)}
+	for _, at := range a.Attendees {
+		key := "mail:" + at.Email
+		switch {
+		case at.UserID != "":
+			key = "user:" + at.UserID
+		case at.Email == "":
+			continue // not shown to clients
+		}
+		v.Attendees = append(v.Attendees, key+"|"+at.Role+"|"+at.Status)
+	}
+	slices.Sort(v.Tags)
+	slices.Sort(v.Attendees)
+	return v
+}
+
+func stamp(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func dateString(d *model.Date) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
+}
+
+// sameEvent compares two activities as a client sees them, ignoring alarms,
+// unmapped extras and how attendees were matched.
+func sameEvent(x, y *model.Activity) bool {
+	return reflect.DeepEqual(viewOf(*x), viewOf(*y))
 }
 
 // remove deletes the owner's activity; an attendee's client deleting it

@@ -200,9 +200,13 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, res *resource) 
 	return nil
 }
 
-// conflictUID reports a UID already used by another member (RFC 4791 5.3.2.1,
-// RFC 6352 6.3.2.1): 409 with the href of the holder.
+// conflictUID reports a UID already used by another member, or a PUT that
+// would change an object's UID (RFC 4791 5.3.2.1, RFC 6352 6.3.2.1): 409
+// with the href of the holder.
 func (h *Handler) conflictUID(ctx context.Context, c *collection, uid string, cur *store.DAVEntry) error {
+	if cur != nil && (model.DAVLink{UID: cur.UID}).UIDOr(cur.ID) != uid {
+		return uidConflict(c, *cur, "an object keeps its UID; PUT a new one under another name")
+	}
 	other, err := h.store.DAVByUID(ctx, c.scope, uid)
 	if model.ErrorCode(err) == model.ENOTFOUND {
 		return nil
@@ -213,14 +217,17 @@ func (h *Handler) conflictUID(ctx context.Context, c *collection, uid string, cu
 	if cur != nil && other.ID == cur.ID {
 		return nil
 	}
-	ns := supportedDataNS(c)
+	return uidConflict(c, other, "another object in this collection has the same UID")
+}
+
+func uidConflict(c *collection, holder store.DAVEntry, msg string) error {
 	p := "C"
-	if ns == nsCard {
+	if c.kind == model.CollectionAddressBook {
 		p = "CR"
 	}
 	return &davError{status: http.StatusConflict,
-		cond: "<" + p + ":no-uid-conflict>" + href(c.objectHref(model.DAVLink{Name: other.Name}.NameOr(other.ID, c.be.ext()))) + "</" + p + ":no-uid-conflict>",
-		msg:  "another object in this collection has the same UID"}
+		cond: "<" + p + ":no-uid-conflict>" + href(c.objectHref(model.DAVLink{Name: holder.Name}.NameOr(holder.ID, c.be.ext()))) + "</" + p + ":no-uid-conflict>",
+		msg:  msg}
 }
 
 // mediaTypeIn reports whether mt is one of list (case-insensitive).
@@ -245,6 +252,7 @@ func (h *Handler) entryOf(ctx context.Context, c *collection, rec model.DAVSynce
 	}
 	return e, nil
 }
+
 // uidFromName derives a UID from an object name when a card has none.
 func uidFromName(name, ext string) string {
 	return strings.TrimSuffix(name, ext)

@@ -30,7 +30,7 @@ func parseChanges(update *node) []propChange {
 			continue
 		}
 		for _, p := range op.child(nsDAV, "prop").childrenOrNil() {
-			out = append(out, propChange{name: p.Name, value: strings.TrimSpace(p.Inner), text: strings.TrimSpace(p.Text),
+			out = append(out, propChange{name: p.Name, value: strings.TrimSpace(p.Inner()), text: strings.TrimSpace(p.Text),
 				remove: op.Name.Local == "remove"})
 		}
 	}
@@ -81,7 +81,7 @@ func applyChanges(row *model.DAVCollection, changes []propChange, protected prop
 				status[p.name], failed = http.StatusConflict, true
 				continue
 			}
-		case protected[p.name] != nil || p.name.Space == nsDAV || p.name.Space == nsCal || p.name.Space == nsCard:
+		case (protected[p.name] != nil && !isDead(row, p.name)) || p.name.Space == nsDAV || p.name.Space == nsCal || p.name.Space == nsCard:
 			status[p.name], failed = http.StatusForbidden, true
 			continue
 		case p.remove:
@@ -144,6 +144,13 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request, res *resourc
 		return err
 	}
 	return writePatchResult(w, c.href(), status)
+}
+
+// isDead reports whether name is a dead property stored on the collection
+// (which its owner may change or remove again).
+func isDead(row *model.DAVCollection, name xml.Name) bool {
+	_, ok := row.Props[clark(name)]
+	return ok
 }
 
 var errPatchRefused = model.Errorf(model.ECONFLICT, "property update refused")

@@ -41,7 +41,19 @@ type node struct {
 	Attrs    []xml.Attr
 	Children []*node
 	Text     string
-	Inner    string
+	// body[innerStart:innerEnd] is the raw inner XML, sliced only when a
+	// dead property's value is kept.
+	body                 []byte
+	innerStart, innerEnd int64
+	text                 strings.Builder
+}
+
+// Inner returns the element's raw inner XML.
+func (n *node) Inner() string {
+	if n == nil || n.innerEnd < n.innerStart {
+		return ""
+	}
+	return string(n.body[n.innerStart:n.innerEnd])
 }
 
 // child returns the first child named space:local, or nil.
@@ -87,11 +99,7 @@ func readXML(w http.ResponseWriter, r *http.Request) (*node, error) {
 func parseXML(body []byte) (*node, error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
-	type open struct {
-		n          *node
-		innerStart int64
-	}
-	var stack []open
+	var stack []*node
 	var root *node
 	nodes := 0
 	for {
@@ -109,26 +117,26 @@ func parseXML(body []byte) (*node, error) {
 			if len(stack) >= maxXMLDepth || nodes > maxXMLNodes {
 				return nil, model.Errorf(model.ETOOLARGE, "the XML body is too deep or too large")
 			}
-			n := &node{Name: t.Name, Attrs: t.Attr}
+			n := &node{Name: t.Name, Attrs: t.Attr, body: body, innerStart: d.InputOffset()}
 			switch {
 			case len(stack) > 0:
-				parent := stack[len(stack)-1].n
+				parent := stack[len(stack)-1]
 				parent.Children = append(parent.Children, n)
 			case root != nil:
 				return nil, model.Errorf(model.EMALFORMED, "more than one XML root element")
 			default:
 				root = n
 			}
-			stack = append(stack, open{n, d.InputOffset()})
+			stack = append(stack, n)
 		case xml.EndElement:
 			top := stack[len(stack)-1]
-			if top.innerStart <= before {
-				top.n.Inner = string(body[top.innerStart:before])
-			}
+			top.innerEnd = before
+			top.Text = top.text.String()
+			top.text = strings.Builder{}
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].n.Text += string(t)
+				stack[len(stack)-1].text.Write(t)
 			}
 		}
 	}

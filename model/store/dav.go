@@ -35,7 +35,7 @@ func (sc DAVScope) where(q *gorm.DB) *gorm.DB {
 	q = q.Where(t + "deleted_at IS NULL")
 	switch {
 	case sc.CalendarID != "":
-		return q.Where(t+"calendar_id = ?", sc.CalendarID)
+		return q.Where(t+"calendar_id = ? AND "+t+"owner_id = ?", sc.CalendarID, sc.UserID)
 	case sc.Slug == model.SlugContacts:
 		return q
 	case sc.Slug == model.SlugMine:
@@ -239,13 +239,15 @@ func (s *Store) DAVActivitiesInRange(ctx context.Context, sc DAVScope, start, en
 		end = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	// All-day items are stored by date; a day of slack on either side covers
-	// every zone, and the exact check follows.
+	// every zone, and the exact check follows. Extra dates (RDATE) without a
+	// rule are always candidates.
 	lo, hi := start.Add(-50*time.Hour), end.Add(50*time.Hour)
 	q = q.Where(`(
 		(recurrence_rule = '' AND (
-			(start_at IS NOT NULL AND start_at < ? AND COALESCE(end_at, start_at) >= ?) OR
+			(start_at IS NOT NULL AND start_at < ? AND COALESCE(end_at, due_at, start_at) >= ?) OR
 			(start_date IS NOT NULL AND start_date < ? AND COALESCE(end_date, start_date) >= ?) OR
-			(start_at IS NULL AND start_date IS NULL)))
+			(start_at IS NULL AND start_date IS NULL) OR
+			instr(dav_extra, 'RDATE') > 0))
 		OR (recurrence_rule <> '' AND sort_at < ? AND (recurrence_end IS NULL OR recurrence_end >= ?)))`,
 		end, lo, hi.Format(model.DateLayout), lo.Format(model.DateLayout), hi, start)
 	return davIDs(q)
@@ -261,12 +263,15 @@ func (s *Store) DAVContactsByEmail(ctx context.Context, sc DAVScope, email strin
 	}
 	email = strings.ToLower(email)
 	if contains {
-		q = q.Where("instr(contacts.emails, ?) > 0", email)
+		q = q.Where("contacts.id IN (SELECT record_id FROM search_keys WHERE entity = 'contact' AND kind = ? AND value LIKE ? ESCAPE '\\')",
+			model.KeyEmail, "%"+likeEscaper.Replace(email)+"%")
 	} else {
 		q = q.Where("contacts.id IN (SELECT record_id FROM search_keys WHERE entity = 'contact' AND kind = ? AND value = ?)", model.KeyEmail, email)
 	}
 	return davIDs(q)
 }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // DAVChange is one member of a sync-collection answer: a resource that
 // changed since the client's token (Entry set) or left the collection
@@ -325,10 +330,6 @@ func (s *Store) davChangedIDs(ctx context.Context, sc DAVScope, rows []model.Cha
 	var ids, accounts []string
 	mentioned := map[string]bool{}
 	seen := map[string]bool{}
-	needle := sc.UserID
-	if sc.CalendarID != "" {
-		needle = sc.CalendarID
-	}
 	for _, c := range rows {
 		if c.Entity == "account" {
 			accounts = append(accounts, c.RecordID)
@@ -338,7 +339,7 @@ func (s *Store) davChangedIDs(ctx context.Context, sc DAVScope, rows []model.Cha
 			seen[c.RecordID] = true
 			ids = append(ids, c.RecordID)
 		}
-		if sc.Slug == model.SlugContacts || strings.Contains(string(c.Snapshot), needle) || fieldsMention(c.Fields, needle) {
+		if sc.Slug == model.SlugContacts || sc.holdsVersion(c) {
 			mentioned[c.RecordID] = true
 		}
 	}
@@ -361,13 +362,51 @@ func (s *Store) davChangedIDs(ctx context.Context, sc DAVScope, rows []model.Cha
 // Dedupe is model.Dedupe for convenience inside the store.
 func Dedupe(list []string) []string { return model.Dedupe(list) }
 
-func fieldsMention(fields map[string]model.FieldChange, needle string) bool {
-	for _, f := range fields {
-		if strings.Contains(toText(f.Old), needle) {
+// davMembership is what decides whether an activity version belonged to a
+// user's calendar: its owner, user attendees and personal calendar.
+type davMembership struct {
+	OwnerID    string           `json:"owner_id"`
+	CalendarID string           `json:"calendar_id"`
+	Attendees  []model.Attendee `json:"attendees"`
+}
+
+func (m davMembership) has(sc DAVScope) bool {
+	if sc.CalendarID != "" {
+		return m.CalendarID == sc.CalendarID && m.OwnerID == sc.UserID
+	}
+	if m.OwnerID == sc.UserID {
+		return true
+	}
+	for _, at := range m.Attendees {
+		if at.UserID == sc.UserID {
 			return true
 		}
 	}
 	return false
+}
+
+// holdsVersion reports whether the record, before or after change c, was
+// the user's (owned or attended, or in the personal calendar): only then
+// is its removal reported to this collection.
+func (sc DAVScope) holdsVersion(c model.Change) bool {
+	var after davMembership
+	if json.Unmarshal(c.Snapshot, &after) == nil && after.has(sc) {
+		return true
+	}
+	before := after
+	if f, ok := c.Fields["owner_id"]; ok {
+		before.OwnerID, _ = f.Old.(string)
+	}
+	if f, ok := c.Fields["calendar_id"]; ok {
+		before.CalendarID, _ = f.Old.(string)
+	}
+	if f, ok := c.Fields["attendees"]; ok {
+		before.Attendees = nil
+		if b, err := json.Marshal(f.Old); err == nil {
+			_ = json.Unmarshal(b, &before.Attendees)
+		}
+	}
+	return before.has(sc)
 }
 
 // davResolveChanges splits changed ids into current members and removals.
@@ -440,12 +479,6 @@ func (s *Store) DAVCollectionBySlug(ctx context.Context, userID, kind, slug stri
 		return nil, dbErr(err)
 	}
 	return &out, nil
-}
-
-// toText renders a decoded JSON value for a substring test.
-func toText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // DAVUIDContains returns the ids of the scope's members whose UID contains

@@ -108,4 +108,7 @@ type ICSFeed struct {
 const (
 	AuditICSFeedCreated = "ics_feed_created"
 	AuditICSFeedRevoked = "ics_feed_revoked"
+	// Webhook endpoints: a secret rotated, an endpoint turned off by the hub.
+	AuditWebhookSecretRotated = "webhook_secret_rotated"
+	AuditWebhookDisabled      = "webhook_disabled"
 )

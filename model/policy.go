@@ -21,14 +21,15 @@ const (
 // Policies maps entity names to their visibility. Later issues register
 // owner- or team-scoped entities (opportunities, quotes) here.
 var Policies = map[string]Visibility{
-	"account":        AllStaff,
-	"contact":        AllStaff,
-	"activity":       AllStaff,
-	"attachment":     AllStaff,
-	"team":           AllStaff,
-	"territory":      AllStaff,
-	"dav_collection": OwnerOnly,
-	"user":           AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
+	"account":          AllStaff,
+	"contact":          AllStaff,
+	"activity":         AllStaff,
+	"attachment":       AllStaff,
+	"team":             AllStaff,
+	"territory":        AllStaff,
+	"dav_collection":   OwnerOnly,
+	"webhook_endpoint": AdminOnly,
+	"user":             AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
 }
 
 // PolicyFor returns the visibility of entity; unknown entities are admin-only

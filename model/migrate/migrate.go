@@ -18,6 +18,7 @@ var bodies = []string{
 	m0001Core,
 	m0002ICS,
 	m0003DAV,
+	m0004Webhooks,
 }
 
 // Latest is the newest schema version this build knows.

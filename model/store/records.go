@@ -11,14 +11,15 @@ import (
 
 // Tables maps entity names to their tables.
 var Tables = map[string]string{
-	"user":           "users",
-	"team":           "teams",
-	"territory":      "territories",
-	"account":        "accounts",
-	"contact":        "contacts",
-	"activity":       "activities",
-	"attachment":     "attachments",
-	"dav_collection": "dav_collections",
+	"user":             "users",
+	"team":             "teams",
+	"territory":        "territories",
+	"account":          "accounts",
+	"contact":          "contacts",
+	"activity":         "activities",
+	"attachment":       "attachments",
+	"dav_collection":   "dav_collections",
+	"webhook_endpoint": "webhook_endpoints",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.

@@ -1,0 +1,344 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"rapport/model"
+	"rapport/model/migrate"
+)
+
+// requireAdmin refuses webhook administration to anyone but admins (and
+// the hub's own dispatcher, an internal actor).
+func requireAdmin(ctx context.Context) error {
+	if !model.ActorFrom(ctx).IsAdmin() {
+		return model.Errorf(model.EFORBIDDEN, "webhooks are managed by admins")
+	}
+	return nil
+}
+
+// CreateWebhookEndpoint stores an endpoint with its first signing secret;
+// it receives the events that happen from now on.
+func (s *Store) CreateWebhookEndpoint(ctx context.Context, e *model.WebhookEndpoint, secret string) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		if err := Create(ctx, s, e); err != nil {
+			return err
+		}
+		head, err := s.LastSeq(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.conn(ctx).Create(&model.WebhookState{EndpointID: e.ID, Cursor: head}).Error; err != nil {
+			return dbErr(err)
+		}
+		return s.addWebhookSecret(ctx, e.ID, secret)
+	})
+}
+
+func (s *Store) addWebhookSecret(ctx context.Context, endpointID, secret string) error {
+	sec := &model.WebhookSecret{ID: model.NewID(), EndpointID: endpointID, Secret: secret, CreatedAt: now()}
+	return dbErr(s.conn(ctx).Create(sec).Error)
+}
+
+// RotateWebhookSecret adds a new signing secret; the current ones stay
+// valid for grace, so receivers can switch without losing a delivery.
+func (s *Store) RotateWebhookSecret(ctx context.Context, endpointID, secret string, grace time.Duration) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := Get[model.WebhookEndpoint](ctx, s, endpointID); err != nil {
+			return err
+		}
+		expires := now().Add(grace)
+		err := s.conn(ctx).Model(&model.WebhookSecret{}).
+			Where("endpoint_id = ? AND (expires_at IS NULL OR expires_at > ?)", endpointID, expires).Update("expires_at", expires).Error
+		if err != nil {
+			return dbErr(err)
+		}
+		if err := s.addWebhookSecret(ctx, endpointID, secret); err != nil {
+			return err
+		}
+		return s.Audit(ctx, model.AuditWebhookSecretRotated, endpointID, "", "", nil)
+	})
+}
+
+// WebhookSecrets returns an endpoint's valid secrets, newest first.
+func (s *Store) WebhookSecrets(ctx context.Context, endpointID string) ([]string, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.conn(ctx).Model(&model.WebhookSecret{}).Where("endpoint_id = ? AND (expires_at IS NULL OR expires_at > ?)", endpointID, now()).
+		Order("created_at DESC").Pluck("secret", &out).Error
+	return out, dbErr(err)
+}
+
+// ActiveWebhookEndpoints returns the endpoints that receive events.
+func (s *Store) ActiveWebhookEndpoints(ctx context.Context) ([]model.WebhookEndpoint, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	var out []model.WebhookEndpoint
+	return out, dbErr(s.conn(ctx).Where("active = ? AND deleted_at IS NULL", true).Order("created_at").Find(&out).Error)
+}
+
+// WebhookState returns an endpoint's progress.
+func (s *Store) WebhookState(ctx context.Context, endpointID string) (*model.WebhookState, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	var st model.WebhookState
+	if err := s.conn(ctx).Where("endpoint_id = ?", endpointID).Take(&st).Error; err != nil {
+		return nil, dbErr(err)
+	}
+	return &st, nil
+}
+
+// FillWebhookDeliveries turns the feed rows after the endpoint's cursor
+// (up to limit) into deliveries of the events it subscribes to, and moves
+// the cursor, in one transaction: nothing is lost or made twice, and a
+// replay of history is a cursor move. It returns how many it made.
+func (s *Store) FillWebhookDeliveries(ctx context.Context, ep *model.WebhookEndpoint, limit int) (int, error) {
+	made := 0
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		var st model.WebhookState
+		q := s.conn(ctx).Where("endpoint_id = ?", ep.ID)
+		if s.engine == migrate.Postgres {
+			q = q.Clauses(forUpdate())
+		}
+		if err := q.Take(&st).Error; err != nil {
+			return dbErr(err)
+		}
+		head, err := s.LastSeq(ctx)
+		if err != nil {
+			return err
+		}
+		var rows []model.Change
+		err = s.conn(ctx).Where("seq > ? AND seq <= ?", st.Cursor, head).Order("seq").Limit(limit).Find(&rows).Error
+		if err != nil {
+			return dbErr(err)
+		}
+		next := head
+		if len(rows) == limit {
+			next = rows[len(rows)-1].Seq
+		}
+		var out []*model.WebhookDelivery
+		for i := range rows {
+			c := &rows[i]
+			if d, ok, err := deliveryFor(ep, c); err != nil {
+				return err
+			} else if ok {
+				out = append(out, d)
+			}
+		}
+		if len(out) > 0 {
+			if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(out, 200).Error; err != nil {
+				return dbErr(err)
+			}
+		}
+		made = len(out)
+		return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", ep.ID).Update("cursor_seq", next).Error)
+	})
+	return made, err
+}
+
+// deliveryFor builds the delivery of feed row c to ep, if ep subscribes.
+func deliveryFor(ep *model.WebhookEndpoint, c *model.Change) (*model.WebhookDelivery, bool, error) {
+	if !model.IsEvent(c) {
+		return nil, false, nil
+	}
+	typ := model.EventType(c)
+	matched := false
+	for _, p := range ep.EventTypes {
+		matched = matched || model.EventMatches(p, typ)
+	}
+	if !matched {
+		return nil, false, nil
+	}
+	body, err := model.EventPayload(c, ep.PayloadMode)
+	if err != nil {
+		return nil, false, err
+	}
+	t := now()
+	return &model.WebhookDelivery{ID: model.NewID(), EndpointID: ep.ID, Seq: c.Seq, EventType: typ, Entity: c.Entity,
+		RecordID: c.RecordID, Payload: body, Status: model.DeliveryPending, NextAttemptAt: t, CreatedAt: t}, true, nil
+}
+
+// EnqueueWebhookPing queues a test event for an endpoint.
+func (s *Store) EnqueueWebhookPing(ctx context.Context, endpointID string) (*model.WebhookDelivery, error) {
+	ep, err := Get[model.WebhookEndpoint](ctx, s, endpointID)
+	if err != nil {
+		return nil, err
+	}
+	t := now()
+	ping := &model.Change{Entity: "webhook", RecordID: ep.ID, At: t}
+	body, err := model.PingPayload(ping)
+	if err != nil {
+		return nil, err
+	}
+	d := &model.WebhookDelivery{ID: model.NewID(), EndpointID: ep.ID, EventType: model.EventPing, Entity: "webhook",
+		RecordID: ep.ID, Payload: body, Status: model.DeliveryPending, NextAttemptAt: t, CreatedAt: t}
+	return d, dbErr(s.conn(ctx).Create(d).Error)
+}
+
+// ClaimWebhookDeliveries leases up to limit due deliveries of an endpoint,
+// at most one per record and only the oldest pending one of each, so a
+// record's events arrive in feed order and a failing one holds back only
+// that record's later events. Several hubs may claim at once.
+func (s *Store) ClaimWebhookDeliveries(ctx context.Context, endpointID string, limit int, lease time.Duration) ([]model.WebhookDelivery, error) {
+	var out []model.WebhookDelivery
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		t := now()
+		q := s.conn(ctx).Table("webhook_deliveries AS d").Select("d.*").
+			Where("d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)",
+				endpointID, model.DeliveryPending, t, t).
+			Where(`NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.record_id = d.record_id
+				AND p.status = ? AND p.seq < d.seq AND p.seq > 0)`, model.DeliveryPending).
+			Order("d.seq").Limit(limit)
+		if s.engine == migrate.Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "d"}, Options: "SKIP LOCKED"})
+		}
+		if err := q.Find(&out).Error; err != nil {
+			return dbErr(err)
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
+		}
+		until := t.Add(lease)
+		return dbErr(s.conn(ctx).Model(&model.WebhookDelivery{}).Where("id IN ?", ids).Update("lease_until", until).Error)
+	})
+	return out, err
+}
+
+// Attempt outcomes for RecordWebhookAttempt.
+const (
+	AttemptDelivered = "delivered"
+	AttemptRetry     = "retry"
+	AttemptFailed    = "failed"
+)
+
+// RecordWebhookAttempt logs one try and moves the delivery on: delivered,
+// due again at next, or failed for good. The endpoint's failing_since is
+// set on its first failure and cleared by a success.
+func (s *Store) RecordWebhookAttempt(ctx context.Context, d *model.WebhookDelivery, at *model.WebhookAttempt, outcome string, next time.Time) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		at.DeliveryID, at.EndpointID = d.ID, d.EndpointID
+		if err := s.conn(ctx).Create(at).Error; err != nil {
+			return dbErr(err)
+		}
+		set := map[string]any{"attempts": at.Attempt, "last_status": at.Status, "last_error": truncate(at.Error, 1000), "lease_until": nil}
+		state := map[string]any{}
+		switch outcome {
+		case AttemptDelivered:
+			set["status"], set["delivered_at"] = model.DeliveryDelivered, at.At
+			state["failing_since"] = nil
+		case AttemptRetry:
+			set["next_attempt_at"] = next
+		default:
+			set["status"] = model.DeliveryFailed
+		}
+		if err := s.conn(ctx).Model(&model.WebhookDelivery{}).Where("id = ?", d.ID).Updates(set).Error; err != nil {
+			return dbErr(err)
+		}
+		if outcome != AttemptDelivered {
+			return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ? AND failing_since IS NULL", d.EndpointID).
+				Update("failing_since", at.At).Error)
+		}
+		return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", d.EndpointID).Updates(state).Error)
+	})
+}
+
+// DisableWebhookEndpoint turns an endpoint off (a 410 answer, or failing
+// for days), records why, and audits it so admins are told.
+func (s *Store) DisableWebhookEndpoint(ctx context.Context, endpointID, reason string) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := Update(ctx, s, endpointID, 0, func(e *model.WebhookEndpoint) error { e.Active = false; return nil }); err != nil {
+			return err
+		}
+		err := s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", endpointID).
+			Updates(map[string]any{"disabled_at": now(), "disabled_reason": truncate(reason, 500)}).Error
+		if err != nil {
+			return dbErr(err)
+		}
+		return s.Audit(ctx, model.AuditWebhookDisabled, endpointID, "", "", map[string]any{"reason": reason})
+	})
+}
+
+// WebhookDeliveries lists an endpoint's deliveries, newest first,
+// optionally of one status, created before before (zero: any).
+func (s *Store) WebhookDeliveries(ctx context.Context, endpointID, status string, before time.Time, limit int) ([]model.WebhookDelivery, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	q := s.conn(ctx).Where("endpoint_id = ?", endpointID)
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	if !before.IsZero() {
+		q = q.Where("created_at < ?", before)
+	}
+	var out []model.WebhookDelivery
+	return out, dbErr(q.Order("created_at DESC, id DESC").Limit(clampLimit(limit, 500)).Find(&out).Error)
+}
+
+// WebhookAttempts returns a delivery's attempts, oldest first.
+func (s *Store) WebhookAttempts(ctx context.Context, deliveryID string) ([]model.WebhookAttempt, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	var out []model.WebhookAttempt
+	return out, dbErr(s.conn(ctx).Where("delivery_id = ?", deliveryID).Order("attempt, id").Find(&out).Error)
+}
+
+// ReplayFilter picks deliveries to send again: one delivery, every failed
+// one, or those created in a time range.
+type ReplayFilter struct {
+	DeliveryID   string
+	Failed       bool
+	Since, Until time.Time
+}
+
+// ReplayWebhookDeliveries makes the chosen deliveries due now with a fresh
+// retry schedule; they keep their webhook-id. It returns how many.
+func (s *Store) ReplayWebhookDeliveries(ctx context.Context, endpointID string, f ReplayFilter) (int64, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return 0, err
+	}
+	q := s.conn(ctx).Model(&model.WebhookDelivery{}).Where("endpoint_id = ?", endpointID)
+	switch {
+	case f.DeliveryID != "":
+		q = q.Where("id = ?", f.DeliveryID)
+	case f.Failed:
+		q = q.Where("status = ?", model.DeliveryFailed)
+	case !f.Since.IsZero():
+		q = q.Where("created_at >= ?", f.Since)
+		if !f.Until.IsZero() {
+			q = q.Where("created_at < ?", f.Until)
+		}
+	default:
+		return 0, model.Errorf(model.EINVALID, "say which deliveries: one id, failed ones, or a time range")
+	}
+	res := q.Updates(map[string]any{"status": model.DeliveryPending, "attempts": 0, "next_attempt_at": now(), "lease_until": nil})
+	return res.RowsAffected, dbErr(res.Error)
+}
+
+// PurgeWebhookLog deletes attempts and settled deliveries older than before
+// (the delivery log's retention).
+func (s *Store) PurgeWebhookLog(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Where("at < ?", before).Delete(&model.WebhookAttempt{})
+		if res.Error != nil {
+			return dbErr(res.Error)
+		}
+		n = res.RowsAffected
+		res = s.conn(ctx).Where("created_at < ? AND status <> ?", before, model.DeliveryPending).Delete(&model.WebhookDelivery{})
+		n += res.RowsAffected
+		return dbErr(res.Error)
+	})
+	return n, err
+}

@@ -200,21 +200,33 @@ func (s *Store) RevokeAppPassword(ctx context.Context, userID, id string) error 
 	return s.revokeCredential(ctx, &model.AppPassword{}, userID, id, model.AuditAppPasswordRevoke, "app_password_id")
 }
 
-// AppPasswordAuth checks a DAV sign-in: login is a username or e-mail.
+// AppPasswordAuth checks a DAV sign-in: login is a username or e-mail. One
+// query finds the user and the device's password together: DAV clients
+// sign in on every request.
 func (s *Store) AppPasswordAuth(ctx context.Context, login, plain string) (*model.User, error) {
-	u, err := s.UserByLogin(ctx, login)
+	login = strings.TrimSpace(login)
+	if !utf8.ValidString(login) || strings.ContainsRune(login, 0) || len(login) > 320 {
+		return nil, model.Errorf(model.EUNAUTHORIZED, "unknown credentials")
+	}
+	var row struct {
+		model.User
+		AppPasswordID string     `gorm:"column:app_password_id"`
+		AppLastUsed   *time.Time `gorm:"column:app_last_used_at"`
+	}
+	err := s.conn(ctx).Table("users").Select("users.*, app_passwords.id AS app_password_id, app_passwords.last_used_at AS app_last_used_at").
+		Joins("JOIN app_passwords ON app_passwords.user_id = users.id").
+		Where("(users.email = ? OR users.username = ?) AND users.deleted_at IS NULL", strings.ToLower(login), login).
+		Where("app_passwords.hash = ? AND app_passwords.revoked_at IS NULL", secret.Digest(plain)).
+		Take(&row).Error
 	if err != nil {
 		return nil, unauthorized(dbErr(err))
 	}
-	p := &model.AppPassword{}
-	if err := s.conn(ctx).Where("hash = ? AND user_id = ? AND revoked_at IS NULL", secret.Digest(plain), u.ID).Take(p).Error; err != nil {
-		return nil, unauthorized(dbErr(err))
-	}
-	if u.Disabled {
+	if row.Disabled {
 		return nil, model.Errorf(model.EUNAUTHORIZED, "the account is disabled")
 	}
-	s.touch(ctx, "app_passwords", p.ID, p.LastUsedAt)
-	return u, nil
+	s.touch(ctx, "app_passwords", row.AppPasswordID, row.AppLastUsed)
+	u := row.User
+	return &u, nil
 }
 
 // Session lifetime.

@@ -22,7 +22,7 @@ func newRoot() *cobra.Command {
 	}
 	g.bind(root)
 	root.AddCommand(serveCmd(g), migrateCmd(g), userCmd(g), tokenCmd(g), appPasswordCmd(g),
-		importCmd(g), exportCmd(g), icsCmd(g), demoCmd(g), versionCmd())
+		importCmd(g), exportCmd(g), icsCmd(g), webhookCmd(g), demoCmd(g), versionCmd())
 	return root
 }
 

@@ -38,6 +38,9 @@ type Config struct {
 	Blobs         Blobs
 	MaxBodyBytes  int64 // JSON bodies; default 1 MiB
 	MaxUploadSize int64 // attachments; default model.MaxAttachmentSize
+	// Webhooks are connectors/webhook's URL, header and secret rules; without
+	// them, webhook endpoints can be read but not created or changed (501).
+	Webhooks WebhookChecks
 }
 
 // API serves /api/v1.
@@ -78,6 +81,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountAccess(r)
 	a.mountFeed(r)
 	a.mountAttachments(r)
+	a.mountWebhooks(r)
 }
 
 // writeJSON sends v with status.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -46,7 +47,8 @@ func schemaName[T any]() string { return reflect.TypeOf(new(T)).Elem().Name() }
 
 // schemaTypes are the Go types described in components/schemas.
 var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Account{}, model.Contact{},
-	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}, model.DAVCollection{}}
+	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}, model.DAVCollection{},
+	model.WebhookEndpoint{}, model.WebhookState{}, model.WebhookDelivery{}, model.WebhookAttempt{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {
@@ -67,6 +69,7 @@ func (a *API) OpenAPI() map[string]any {
 		t := reflect.TypeOf(v)
 		schemas[t.Name()] = objectSchema(t)
 	}
+	maps.Copy(schemas, webhookSchemas())
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Rapport API", "version": "1",
@@ -95,6 +98,10 @@ func (o operation) document(path string) map[string]any {
 	if o.kind == opList || o.kind == opSearch {
 		params = append(params, param("limit", "query", "integer", false), param("cursor", "query", "string", false),
 			param("sort", "query", "string", false), param("q", "query", "string", false))
+	}
+	// Filters of lists, and the query parameters of custom operations (a
+	// collection hands its filters to every operation, so not the others).
+	if o.kind == opList || o.kind == opSearch || o.kind == opCustom {
 		for _, f := range o.params {
 			params = append(params, param(f, "query", "string", false))
 		}

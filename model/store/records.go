@@ -242,6 +242,15 @@ func (s *Store) writeVersion(ctx context.Context, rec model.Record, oldVersion i
 			return err
 		}
 	}
+	if e, ok := rec.(*model.WebhookEndpoint); ok && e.Active && diff["active"].Old == false {
+		// Turned back on: it starts afresh rather than being disabled
+		// again by its old failures.
+		err := s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", e.ID).
+			Updates(map[string]any{"failing_since": nil, "disabled_at": nil, "disabled_reason": ""}).Error
+		if err != nil {
+			return dbErr(err)
+		}
+	}
 	return s.recordChange(ctx, rec, op, diff)
 }
 

@@ -120,3 +120,25 @@ func TestWebhookDeliveriesFollowTheFeed(t *testing.T) {
 		}
 	})
 }
+
+// TestReactivatedEndpointStartsAfresh: turning a disabled endpoint back on
+// clears its failure state.
+func TestReactivatedEndpointStartsAfresh(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := model.WithActor(context.Background(), model.System)
+		ep := &model.WebhookEndpoint{URL: "https://hooks.example.com/in", Active: true}
+		if err := s.CreateWebhookEndpoint(ctx, ep, "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DisableWebhookEndpoint(ctx, ep.ID, "410 Gone"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Update(ctx, s, ep.ID, 0, func(e *model.WebhookEndpoint) error { e.Active = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.WebhookState(ctx, ep.ID)
+		if err != nil || st.DisabledAt != nil || st.FailingSince != nil || st.DisabledReason != "" {
+			t.Errorf("state after re-activation: %+v %v", st, err)
+		}
+	})
+}

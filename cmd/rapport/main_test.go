@@ -97,7 +97,7 @@ func endToEnd(t *testing.T, engine string) {
 	done := make(chan error, 1)
 	go func() {
 		root := newRoot()
-		root.SetArgs(append(g, "serve", "--listen", addr))
+		root.SetArgs(append(g, "serve", "--listen", addr, "--webhook-allow-cidrs", "127.0.0.1/32", "--webhook-schedule", "0,50ms,100ms"))
 		root.SetOut(io.Discard)
 		root.SetErr(io.Discard)
 		done <- root.ExecuteContext(ctx)
@@ -117,6 +117,12 @@ func endToEnd(t *testing.T, engine string) {
 		_ = json.NewDecoder(resp.Body).Decode(&m)
 		return resp.StatusCode, m
 	}
+	hook := newHookReceiver(t)
+	status, ep := api("POST", "/webhooks/endpoints", `{"url": "`+hook.url+`", "event_types": ["contact.*"]}`)
+	if status != 201 {
+		t.Fatalf("webhook endpoint: %d %v", status, ep)
+	}
+	hook.verify(ep["secret"].(string))
 	status, page := api("GET", "/contacts?q=ковалёва", "")
 	if status != 200 || len(page["items"].([]any)) != 1 {
 		t.Fatalf("search imported contact: %d %v", status, page)
@@ -125,9 +131,11 @@ func endToEnd(t *testing.T, engine string) {
 	if status != 200 || len(page["items"].([]any)) != 1 {
 		t.Fatalf("company search: %d %v", status, page)
 	}
-	if status, _ := api("POST", "/contacts", `{"first_name": "Ann", "emails": [{"value": "taro@example.jp"}]}`); status != 201 {
+	status, ann := api("POST", "/contacts", `{"first_name": "Ann", "emails": [{"value": "taro@example.jp"}]}`)
+	if status != 201 {
 		t.Fatalf("create %d", status)
 	}
+	hook.await(t, "contact.created", ann["id"].(string))
 	resp, err := http.Get(base + "/api/v1/contacts")
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous list: %v %v", resp.StatusCode, err)

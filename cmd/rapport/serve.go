@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"rapport/connectors/blobstore"
+	"rapport/connectors/webhook"
 	"rapport/connectors/queue"
 	"rapport/hub"
 	"rapport/hub/api"
@@ -36,6 +37,7 @@ type serveOptions struct {
 	trustProxy    bool
 	blobs         string
 	davPasswords  bool
+	webhooks      webhookOptions
 }
 
 func serveCmd(g *globals) *cobra.Command {
@@ -51,6 +53,7 @@ func serveCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.trustProxy, "trust-proxy", os.Getenv("RAPPORT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (env RAPPORT_TRUST_PROXY=true)")
 	f.StringVar(&o.blobs, "blobs", os.Getenv("RAPPORT_BLOBS"), "blob store: local (files under <data>/blobs) or db (default: local on SQLite, db on PostgreSQL; env RAPPORT_BLOBS)")
 	f.BoolVar(&o.davPasswords, "dav-account-passwords", os.Getenv("RAPPORT_DAV_ACCOUNT_PASSWORDS") == "true", "let CardDAV/CalDAV clients sign in with account passwords, not only app passwords (env RAPPORT_DAV_ACCOUNT_PASSWORDS=true)")
+	o.webhooks.bind(f, true)
 	if v := os.Getenv("RAPPORT_MAX_BODY"); v != "" {
 		_, _ = fmt.Sscan(v, &o.maxBody)
 	}
@@ -60,6 +63,10 @@ func serveCmd(g *globals) *cobra.Command {
 func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	ctx := cmd.Context()
 	log := logger(cmd.ErrOrStderr(), slog.LevelInfo)
+	hooks, err := o.webhooks.parse()
+	if err != nil {
+		return err
+	}
 	s, err := g.openStore(ctx, true)
 	if err != nil {
 		return err
@@ -86,11 +93,22 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		DAVAccountPasswords: o.davPasswords})
 	srv := hub.New(hub.Config{
 		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
-		API:  api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody}),
+		API:  api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody, Webhooks: hooks.Checks}),
 		Auth: authn,
 		ICS:  &ics.Handler{Store: s, Logger: log},
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),
 	})
+	dispatcher := webhook.NewDispatcher(webhook.DispatcherConfig{Store: s, Schedule: hooks.Schedule, Logger: log,
+		Client: webhook.NewClient(webhook.ClientOptions{Allow: hooks.Allow})})
+	dispatchCtx, stopDispatch := context.WithCancel(ctx)
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		if err := dispatcher.Run(dispatchCtx); err != nil {
+			log.Error("webhook dispatcher stopped", "err", err)
+		}
+	}()
+	defer func() { stopDispatch(); <-dispatched }()
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err

@@ -320,7 +320,8 @@ func (w *endpointWorker) claimAndSend(ctx context.Context, sends *sync.WaitGroup
 	started := 0
 	for i := range ds {
 		if !w.pace(ctx, ep.RateLimit) {
-			break // the rest of the claim waits for its lease to expire
+			w.release(ctx, ds[i:]) // stopping: another dispatcher may take them at once
+			break
 		}
 		w.mu.Lock()
 		w.inFlight++
@@ -513,4 +514,17 @@ func RedactHeaders(h http.Header) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// release hands claimed deliveries that were never sent back at once.
+func (w *endpointWorker) release(ctx context.Context, ds []model.WebhookDelivery) {
+	ids := make([]string, len(ds))
+	for i := range ds {
+		ids[i] = ds[i].ID
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := w.d.store.ReleaseWebhookDeliveries(rctx, ids); err != nil {
+		w.log.Warn("releasing webhook deliveries; they wait for their lease", "err", err)
+	}
 }

@@ -214,6 +214,16 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, endpointID string, l
 	return out, err
 }
 
+// ReleaseWebhookDeliveries ends the leases of claimed deliveries that were
+// not sent (a dispatcher stopping), so another may send them at once.
+func (s *Store) ReleaseWebhookDeliveries(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return dbErr(s.conn(ctx).Model(&model.WebhookDelivery{}).Where("id IN ? AND status = ?", ids, model.DeliveryPending).
+		Update("lease_until", nil).Error)
+}
+
 // Attempt outcomes for RecordWebhookAttempt.
 const (
 	AttemptDelivered = "delivered"

@@ -18,8 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"rapport/connectors/blobstore"
-	"rapport/connectors/webhook"
 	"rapport/connectors/queue"
+	"rapport/connectors/webhook"
 	"rapport/hub"
 	"rapport/hub/api"
 	"rapport/hub/auth"

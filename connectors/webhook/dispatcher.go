@@ -223,6 +223,8 @@ type endpointWorker struct {
 
 	disabled atomic.Bool // this worker disabled the endpoint; stop claiming
 
+	records chan *outcomeRecord // to recordLoop
+
 	mu       sync.Mutex
 	inFlight int
 
@@ -246,8 +248,18 @@ func (w *endpointWorker) nudge() {
 }
 
 func (w *endpointWorker) run(ctx context.Context) {
+	w.records = make(chan *outcomeRecord)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		w.recordLoop(context.WithoutCancel(ctx))
+	}()
 	var sends sync.WaitGroup
-	defer sends.Wait()
+	defer func() {
+		sends.Wait()
+		close(w.records)
+		<-recorded
+	}()
 	fill := true
 	for ctx.Err() == nil && !w.disabled.Load() {
 		if fill {
@@ -306,17 +318,26 @@ func (w *endpointWorker) claimAndSend(ctx context.Context, sends *sync.WaitGroup
 		return 0
 	}
 	s := w.d.store
-	ds, err := s.ClaimWebhookDeliveries(ctx, ep.ID, free, w.d.lease)
+	// A claim is not cancelled halfway: a commit that went through while
+	// the client gave up would leave deliveries leased by nobody until
+	// the lease expires. Claims made while stopping are released below.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	ds, err := s.ClaimWebhookDeliveries(cctx, ep.ID, free, w.d.lease)
+	cancel()
 	if err != nil {
-		if ctx.Err() == nil {
-			w.log.Error("claiming webhook deliveries", "err", err)
-		}
+		w.log.Error("claiming webhook deliveries", "err", err)
 		return 0
 	}
 	if len(ds) == 0 {
 		return 0
 	}
-	secrets := w.secrets(ctx, ep.ID)
+	secrets, err := w.secrets(ctx, ep.ID)
+	if err != nil {
+		// Not the endpoint's fault: give the claim back rather than
+		// failing its deliveries for want of a key.
+		w.release(ctx, ds)
+		return 0
+	}
 	started := 0
 	for i := range ds {
 		if !w.pace(ctx, ep.RateLimit) {
@@ -369,14 +390,16 @@ func (w *endpointWorker) pace(ctx context.Context, perSecond int) bool {
 }
 
 // secrets returns the endpoint's valid signing keys; the store keeps them
-// newest first, and a rotated-out secret drops off when it expires.
-func (w *endpointWorker) secrets(ctx context.Context, endpointID string) [][]byte {
+// newest first, and a rotated-out secret drops off when it expires. An
+// endpoint without a valid secret gets none (and its attempts are
+// Refused); an error means the keys could not be read.
+func (w *endpointWorker) secrets(ctx context.Context, endpointID string) ([][]byte, error) {
 	raw, err := w.d.store.WebhookSecrets(ctx, endpointID)
 	if err != nil {
 		if ctx.Err() == nil {
 			w.log.Error("reading webhook secrets", "err", err)
 		}
-		return nil
+		return nil, err
 	}
 	keys := make([][]byte, 0, len(raw))
 	for _, r := range raw {
@@ -387,7 +410,7 @@ func (w *endpointWorker) secrets(ctx context.Context, endpointID string) [][]byt
 		}
 		keys = append(keys, k)
 	}
-	return keys
+	return keys, nil
 }
 
 // attempt sends one delivery and records the outcome.
@@ -415,7 +438,7 @@ func (w *endpointWorker) attempt(ctx context.Context, ep *model.WebhookEndpoint,
 	// otherwise a delivered event would be sent again.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if err := w.d.store.RecordWebhookAttempt(rctx, dl, at, outcome, next); err != nil {
+	if err := w.record(dl, at, outcome, next); err != nil {
 		w.log.Error("recording a webhook attempt; the delivery is retried when its lease expires",
 			"delivery", dl.ID, "err", err)
 		return
@@ -439,6 +462,74 @@ func (w *endpointWorker) attempt(ctx context.Context, ep *model.WebhookEndpoint,
 		log.Debug("webhook attempt failed; retrying", "err", res.Err, "next", next)
 	}
 	w.checkFailing(rctx)
+}
+
+// outcomeRecord is one attempt's outcome on its way to the store.
+type outcomeRecord struct {
+	delivery *model.WebhookDelivery
+	attempt  *model.WebhookAttempt
+	outcome  string
+	next     time.Time
+	done     chan error
+}
+
+// maxRecordBatch bounds how many outcomes are written in one transaction.
+const maxRecordBatch = 64
+
+// record hands an attempt's outcome to the endpoint's recorder and waits
+// until it is written.
+func (w *endpointWorker) record(dl *model.WebhookDelivery, at *model.WebhookAttempt, outcome string, next time.Time) error {
+	r := &outcomeRecord{delivery: dl, attempt: at, outcome: outcome, next: next, done: make(chan error, 1)}
+	w.records <- r
+	return <-r.done
+}
+
+// recordLoop writes attempt outcomes. Those that finish while a write is
+// under way are written together in one transaction (each under its own
+// savepoint, so one bad row fails alone): a commit per attempt would
+// bound an endpoint's throughput by the database's commit rate.
+func (w *endpointWorker) recordLoop(ctx context.Context) {
+	s := w.d.store
+	for first := range w.records {
+		batch := []*outcomeRecord{first}
+	gather:
+		for len(batch) < maxRecordBatch {
+			select {
+			case r, ok := <-w.records:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		rctx, cancel := context.WithTimeout(ctx, recordTimeout)
+		if len(batch) == 1 {
+			first.done <- s.RecordWebhookAttempt(rctx, first.delivery, first.attempt, first.outcome, first.next)
+			cancel()
+			continue
+		}
+		errs := make([]error, len(batch))
+		err := s.WithTx(rctx, func(ctx context.Context) error {
+			for i, r := range batch {
+				errs[i] = s.RecordWebhookAttempt(ctx, r.delivery, r.attempt, r.outcome, r.next)
+			}
+			return nil
+		})
+		if err != nil {
+			// The commit failed: try each on its own. An attempt row may
+			// have been given an id by the failed insert; start afresh.
+			for i, r := range batch {
+				r.attempt.ID = 0
+				errs[i] = s.RecordWebhookAttempt(rctx, r.delivery, r.attempt, r.outcome, r.next)
+			}
+		}
+		cancel()
+		for i, r := range batch {
+			r.done <- errs[i]
+		}
+	}
 }
 
 // decide maps an attempt's result to the store's outcome and, for a retry,

@@ -182,6 +182,21 @@ func (r *hookReceiver) distinct() int {
 	return len(seen)
 }
 
+// waitUntil waits until the receiver has accepted n different messages
+// and reports whether it did within timeout.
+func (r *hookReceiver) waitUntil(n int, timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for r.distinct() < n {
+		select {
+		case <-r.notify:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			return false
+		}
+	}
+	return true
+}
+
 // waitFor waits until the receiver has accepted n different messages.
 func (r *hookReceiver) waitFor(t testing.TB, n int, timeout time.Duration) {
 	t.Helper()
@@ -332,7 +347,19 @@ func TestDispatchSurvivesFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		d2.Wake()
-		rcv.waitFor(t, contacts+updates, 10*time.Second)
+		if !rcv.waitUntil(contacts+updates, 10*time.Second) {
+			ds, _ := allAttempts(t, s, ep.ID)
+			for _, d := range ds {
+				if d.Status != model.DeliveryDelivered {
+					at, _ := s.WebhookAttempts(adminCtx, d.ID)
+					t.Logf("%s %s seq %d: %s after %d attempts, next %s, lease %v", d.RecordID, d.EventType, d.Seq, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil)
+					for _, a := range at {
+						t.Logf("  #%d %s %d %q", a.Attempt, a.At.Format("15:04:05.000"), a.Status, a.Error)
+					}
+				}
+			}
+			t.Fatalf("receiver has %d of %d events", rcv.distinct(), contacts+updates)
+		}
 		// The receiver has everything; let the last outcomes be written
 		// (stopping now would log them as interrupted and send them again).
 		waitSettled(t, s, ep.ID, 5*time.Second)
@@ -552,7 +579,9 @@ func TestDispatchDeadEndpointDoesNotDelayOthers(t *testing.T) {
 		hangingEP := newTestEndpoint(t, s, hanging.URL(), key, nil)
 		newTestEndpoint(t, s, healthy.URL(), key, nil)
 		const timeout = 20 * time.Second
-		d, stop := runDispatcher(t, testConfig(t, s, timeout, "0,20ms,20ms,20ms,20ms,20ms,20ms,20ms,20ms,20ms,20ms"))
+		// Retries of the dead endpoint every 200 ms: a realistic pace, not
+		// a storm of writes that would measure SQLite's write lock.
+		d, stop := runDispatcher(t, testConfig(t, s, timeout, "0,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms"))
 
 		const n = 20
 		start := time.Now()
@@ -562,7 +591,6 @@ func TestDispatchDeadEndpointDoesNotDelayOthers(t *testing.T) {
 			}
 			d.Wake()
 		}
-		t.Logf("writes took %s", time.Since(start))
 		healthy.waitFor(t, n, 10*time.Second)
 		t.Logf("healthy took %s", time.Since(start))
 		// The hanging endpoint's first attempt is still waiting for its

@@ -17,6 +17,6 @@
 //
 // Errors meant for clients are model.Error values (EINVALID).
 //
-// It imports only model from this repository: never hub, model/store or
-// another connector.
+// It imports model and model/store (the dispatcher) from this repository:
+// never hub or another connector.
 package webhook

@@ -62,6 +62,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.sqlDB.SetMaxOpenConns(8)
 	} else {
 		s.sqlDB.SetMaxOpenConns(20)
+		s.sqlDB.SetMaxIdleConns(20)
 		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := s.ping(ctx); err != nil {

@@ -189,12 +189,19 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, endpointID string, l
 	var out []model.WebhookDelivery
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		t := now()
+		// The cost must not grow with the backlog (a dead endpoint may
+		// have 100,000 pending): walk the due index in time order and stop
+		// at limit, checking each candidate with a correlated MIN on the
+		// record index, which no planner turns into a join over the whole
+		// backlog (a NOT EXISTS anti-join did, quadratically, on stale
+		// statistics). 'pending' is a literal so that both engines can use
+		// the partial indexes, also in generic plans.
 		q := s.conn(ctx).Table("webhook_deliveries AS d").Select("d.*").
-			Where("d.endpoint_id = ? AND d.status = ? AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)",
-				endpointID, model.DeliveryPending, t, t).
-			Where(`NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.record_id = d.record_id
-				AND p.status = ? AND p.seq < d.seq AND p.seq > 0)`, model.DeliveryPending).
-			Order("d.seq").Limit(limit)
+			Where("d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)",
+				endpointID, t, t).
+			Where(`(d.seq = 0 OR d.seq <= (SELECT MIN(p.seq) FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+				AND p.record_id = d.record_id AND p.status = 'pending' AND p.seq > 0))`).
+			Order("d.next_attempt_at").Limit(limit)
 		if s.engine == migrate.Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "d"}, Options: "SKIP LOCKED"})
 		}
@@ -258,7 +265,12 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, d *model.WebhookDelive
 			return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ? AND failing_since IS NULL", d.EndpointID).
 				Update("failing_since", at.At).Error)
 		}
-		return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", d.EndpointID).Updates(state).Error)
+		// Only a failing endpoint's state row is written: an update that
+		// matches no row takes no row lock, so a healthy endpoint's
+		// deliveries do not queue on it (on PostgreSQL they did, one
+		// commit at a time).
+		return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ? AND failing_since IS NOT NULL", d.EndpointID).
+			Updates(state).Error)
 	})
 }
 

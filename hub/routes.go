@@ -30,6 +30,9 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.DAV != nil {
 		s.cfg.DAV.Mount(r)
 	}
+	if s.cfg.Inbound != nil {
+		s.cfg.Inbound.Mount(r)
+	}
 	s.cfg.Auth.Routes(r)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	return s.recoverer(s.logRequests(s.metrics.middleware(r)))

@@ -11,17 +11,20 @@ import (
 	"rapport/hub/auth"
 	"rapport/hub/dav"
 	"rapport/hub/ics"
+	"rapport/hub/inbound"
 	"rapport/model/store"
 )
 
 // Config wires the server's parts.
 type Config struct {
-	Store  *store.Store
-	API    *api.API
-	Auth   *auth.Authenticator
-	ICS    *ics.Handler // calendar subscriptions; nil serves none
-	DAV    *dav.Handler // CardDAV and CalDAV; nil serves none
-	Logger *slog.Logger
+	Store *store.Store
+	API   *api.API
+	Auth  *auth.Authenticator
+	ICS   *ics.Handler // calendar subscriptions; nil serves none
+	DAV   *dav.Handler // CardDAV and CalDAV; nil serves none
+	// Inbound serves /in (web forms and inbound webhooks); nil serves none.
+	Inbound *inbound.Handler
+	Logger  *slog.Logger
 	// Registry receives the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry
 	// MetricsToken, when set, must be sent as a bearer token to read /metrics.

@@ -28,7 +28,9 @@ var Policies = map[string]Visibility{
 	"team":             AllStaff,
 	"territory":        AllStaff,
 	"dav_collection":   OwnerOnly,
-	"webhook_endpoint": AdminOnly,
+	"webhook_endpoint": OwnerOnly, // admins' endpoints have no owner; a REST hook is its subscriber's
+	"web_form":         AdminOnly,
+	"inbound_hook":     AdminOnly,
 	"user":             AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
 }
 

@@ -38,6 +38,13 @@ type WebhookEndpoint struct {
 	Active         bool              `gorm:"not null" json:"active"`
 	MaxConcurrency int               `gorm:"not null" json:"max_concurrency"`
 	RateLimit      int               `gorm:"not null" json:"rate_limit"` // deliveries per second, 0 = no limit
+	// RESTHook marks a subscription made through POST /api/v1/hooks
+	// (Zapier style): a 410 answer deletes it instead of disabling it.
+	RESTHook bool `gorm:"column:rest_hook;not null" json:"rest_hook"`
+	// OwnerID is the user who subscribed through /hooks; the events are
+	// limited to the records that user may see. Empty for endpoints an
+	// admin made, which receive every event and only admins see.
+	OwnerID string `gorm:"size:36;not null" json:"owner_id"`
 }
 
 // TableName names the table.
@@ -45,6 +52,16 @@ func (WebhookEndpoint) TableName() string { return "webhook_endpoints" }
 
 // Entity implements Record.
 func (*WebhookEndpoint) Entity() string { return "webhook_endpoint" }
+
+// OwnerTeam implements Owned: a REST hook belongs to its subscriber.
+func (e *WebhookEndpoint) OwnerTeam() (string, string) { return e.OwnerID, "" }
+
+// KeepServerOwned implements ServerOwned: how an endpoint was made and for
+// whom cannot be changed.
+func (e *WebhookEndpoint) KeepServerOwned(prev Record) {
+	p := prev.(*WebhookEndpoint)
+	e.RESTHook, e.OwnerID = p.RESTHook, p.OwnerID
+}
 
 // Normalize implements Record.
 func (e *WebhookEndpoint) Normalize() {

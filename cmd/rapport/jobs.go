@@ -10,6 +10,7 @@ import (
 
 	"rapport/connectors/blobstore"
 	"rapport/connectors/queue"
+	"rapport/model"
 	"rapport/model/store"
 )
 
@@ -19,21 +20,37 @@ import (
 const (
 	blobGCInterval = 6 * time.Hour
 	blobMinAge     = 24 * time.Hour
+	// retentionInterval is how often the delivery and inbound logs are
+	// trimmed to the retention period.
+	retentionInterval = time.Hour
 )
 
 // startQueue builds the job queue with every worker and periodic job and
 // starts it; the caller stops it on shutdown.
-func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, log *slog.Logger) (*queue.Queue, error) {
+func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logRetention time.Duration, log *slog.Logger) (*queue.Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &queue.BlobGC{Collect: func(ctx context.Context) (int, error) {
 		return blobstore.Collect(ctx, blobs, func(sha string) (bool, error) { return s.BlobReferenced(ctx, sha) }, blobMinAge)
 	}})
+	river.AddWorker(workers, &queue.InboundWebhook{Process: func(ctx context.Context, id string) error {
+		return s.ProcessInboundMessage(model.WithActor(ctx, model.System), id)
+	}})
+	river.AddWorker(workers, &queue.LogRetention{Keep: logRetention, Purges: map[string]func(context.Context, time.Time) (int64, error){
+		"webhook_log": s.PurgeWebhookLog, "inbound_messages": s.PurgeInboundMessages}})
 	q, err := queue.New(ctx, queue.Config{Store: s, Logger: log, Workers: workers,
-		Periodic: []*river.PeriodicJob{queue.PeriodicBlobGC(blobGCInterval)}})
+		Periodic: []*river.PeriodicJob{queue.PeriodicBlobGC(blobGCInterval), queue.PeriodicLogRetention(retentionInterval)}})
 	if err != nil {
 		return nil, err
 	}
 	return q, q.Start(ctx)
+}
+
+// enqueueInbound queues the processing of a received inbound webhook in
+// the store transaction carried by ctx.
+func enqueueInbound(q *queue.Queue) func(ctx context.Context, messageID string) error {
+	return func(ctx context.Context, id string) error {
+		return q.Enqueue(ctx, queue.InboundWebhookArgs{MessageID: id}, nil)
+	}
 }
 
 // queueDepthGauge exposes pending jobs on /metrics.

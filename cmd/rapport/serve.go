@@ -25,6 +25,7 @@ import (
 	"rapport/hub/auth"
 	"rapport/hub/dav"
 	"rapport/hub/ics"
+	"rapport/hub/inbound"
 	"rapport/model/store"
 )
 
@@ -81,7 +82,7 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 			return err
 		}
 	}
-	jobs, err := startQueue(ctx, s, blobs, log)
+	jobs, err := startQueue(ctx, s, blobs, hooks.LogRetention, log)
 	if err != nil {
 		return err
 	}
@@ -97,6 +98,8 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		Auth: authn,
 		ICS:  &ics.Handler{Store: s, Logger: log},
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),
+		Inbound: inbound.New(inbound.Config{Store: s, Enqueue: enqueueInbound(jobs), ClientIP: authn.ClientAddr,
+			MaxHookBytes: o.maxBody, Logger: log}),
 	})
 	dispatcher := webhook.NewDispatcher(webhook.DispatcherConfig{Store: s, Schedule: hooks.Schedule, Logger: log,
 		Client: webhook.NewClient(webhook.ClientOptions{Allow: hooks.Allow})})

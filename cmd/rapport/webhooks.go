@@ -22,6 +22,7 @@ import (
 type webhookOptions struct {
 	allowCIDRs string
 	schedule   string
+	retention  string
 }
 
 // webhookSettings are webhookOptions parsed.
@@ -32,20 +33,29 @@ type webhookSettings struct {
 	Schedule webhook.Schedule
 	// Checks are the rules the API and the CLI apply to endpoints.
 	Checks api.WebhookChecks
+	// LogRetention is how long delivery attempts, settled deliveries and
+	// inbound messages are kept.
+	LogRetention time.Duration
 }
+
+// defaultLogRetention keeps the delivery and inbound logs for 30 days.
+const defaultLogRetention = 30 * 24 * time.Hour
 
 // stringFlags is what bind needs of a cobra flag set.
 type stringFlags interface {
 	StringVar(p *string, name, value, usage string)
 }
 
-// bind adds --webhook-allow-cidrs and, for serve, --webhook-schedule.
+// bind adds --webhook-allow-cidrs and, for serve, --webhook-schedule and
+// --webhook-log-retention.
 func (o *webhookOptions) bind(f stringFlags, withSchedule bool) {
 	f.StringVar(&o.allowCIDRs, "webhook-allow-cidrs", os.Getenv("RAPPORT_WEBHOOK_ALLOW_CIDRS"),
 		"comma-separated CIDRs or addresses webhook endpoints may reach although private or loopback, e.g. 10.1.0.0/16 (env RAPPORT_WEBHOOK_ALLOW_CIDRS)")
 	if withSchedule {
 		f.StringVar(&o.schedule, "webhook-schedule", os.Getenv("RAPPORT_WEBHOOK_SCHEDULE"),
 			"webhook retry delays, comma-separated Go durations (default "+webhook.Default.String()+"; env RAPPORT_WEBHOOK_SCHEDULE)")
+		f.StringVar(&o.retention, "webhook-log-retention", os.Getenv("RAPPORT_WEBHOOK_LOG_RETENTION"),
+			"how long webhook delivery logs and inbound webhooks are kept, a Go duration (default 720h; env RAPPORT_WEBHOOK_LOG_RETENTION)")
 	}
 }
 
@@ -59,7 +69,13 @@ func (o *webhookOptions) parse() (webhookSettings, error) {
 	if err != nil {
 		return webhookSettings{}, err
 	}
-	return webhookSettings{Allow: allow, Schedule: schedule, Checks: api.WebhookChecks{
+	retention := defaultLogRetention
+	if o.retention != "" {
+		if retention, err = time.ParseDuration(o.retention); err != nil || retention < time.Hour {
+			return webhookSettings{}, fmt.Errorf("--webhook-log-retention: a duration of at least 1h, such as 720h")
+		}
+	}
+	return webhookSettings{Allow: allow, Schedule: schedule, LogRetention: retention, Checks: api.WebhookChecks{
 		CheckURL:     func(u string) error { return webhook.CheckURL(u, allow) },
 		CheckHeaders: webhook.CheckHeaders,
 		NewSecret:    webhook.NewSecret,

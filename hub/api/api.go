@@ -41,6 +41,10 @@ type Config struct {
 	// Webhooks are connectors/webhook's URL, header and secret rules; without
 	// them, webhook endpoints can be read but not created or changed (501).
 	Webhooks WebhookChecks
+	// PublicURL is where outsiders reach the hub ("https://crm.example.com"),
+	// for the URLs of web forms and inbound hooks; empty means the host each
+	// request came to.
+	PublicURL string
 }
 
 // API serves /api/v1.
@@ -82,6 +86,8 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountFeed(r)
 	a.mountAttachments(r)
 	a.mountWebhooks(r)
+	a.mountRESTHooks(r)
+	a.mountInbound(r)
 }
 
 // writeJSON sends v with status.

@@ -48,7 +48,8 @@ func schemaName[T any]() string { return reflect.TypeOf(new(T)).Elem().Name() }
 // schemaTypes are the Go types described in components/schemas.
 var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Account{}, model.Contact{},
 	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}, model.DAVCollection{},
-	model.WebhookEndpoint{}, model.WebhookState{}, model.WebhookDelivery{}, model.WebhookAttempt{}}
+	model.WebhookEndpoint{}, model.WebhookState{}, model.WebhookDelivery{}, model.WebhookAttempt{},
+	model.WebForm{}, model.InboundHook{}, model.InboundMessage{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {
@@ -70,6 +71,8 @@ func (a *API) OpenAPI() map[string]any {
 		schemas[t.Name()] = objectSchema(t)
 	}
 	maps.Copy(schemas, webhookSchemas())
+	maps.Copy(schemas, inboundSchemas())
+	maps.Copy(schemas, restHookSchemas())
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Rapport API", "version": "1",

@@ -201,6 +201,7 @@ func (h *webhookEndpoints) create(w http.ResponseWriter, r *http.Request) {
 	}
 	ep := &in.WebhookEndpoint
 	ep.Meta, ep.Active = model.Meta{}, in.Active == nil || *in.Active
+	ep.RESTHook, ep.OwnerID = false, "" // /hooks makes subscriptions
 	checks := h.api.cfg.Webhooks
 	secret, err := checks.secret(in.Secret)
 	if err := firstErr(err, checks.CheckEndpoint(ep, nil)); err != nil {
@@ -284,7 +285,7 @@ type rotateRequest struct {
 
 func (h *webhookEndpoints) rotate(w http.ResponseWriter, r *http.Request) {
 	var in rotateRequest
-	if err := h.decodeOptional(w, r, &in); err != nil {
+	if err := h.api.decodeOptional(w, r, &in); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -311,8 +312,8 @@ func (h *webhookEndpoints) rotate(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeOptional decodes a JSON body into v unless the body is empty.
-func (h *webhookEndpoints) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := h.api.readBody(w, r)
+func (a *API) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := a.readBody(w, r)
 	if err != nil || len(bytes.TrimSpace(body)) == 0 {
 		return err
 	}

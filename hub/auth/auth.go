@@ -154,7 +154,7 @@ func (a *Authenticator) BasicAppPassword(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, u, wait, err := a.basicActor(r)
 		if err != nil {
-			setRetryAfter(w, wait)
+			SetRetryAfter(w, wait)
 			refuse(w, r, err, basicChallenge)
 			return
 		}
@@ -202,7 +202,7 @@ func refuse(w http.ResponseWriter, r *http.Request, err error, challenge string)
 
 // signedIn returns r's context carrying actor and the client IP.
 func (a *Authenticator) signedIn(r *http.Request, actor model.Actor) context.Context {
-	return withClientIP(model.WithActor(r.Context(), actor), a.clientIP(r))
+	return withClientIP(model.WithActor(r.Context(), actor), a.ClientAddr(r))
 }
 
 // readMethod reports whether m only reads (what the read scope allows).

@@ -24,8 +24,9 @@ func withClientIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, clientIPKey{}, ip)
 }
 
-// clientIP resolves the client address under the configured proxy trust.
-func (a *Authenticator) clientIP(r *http.Request) string {
+// ClientAddr resolves the client address of any request under the
+// configured proxy trust (X-Forwarded-For only with Config.TrustProxy).
+func (a *Authenticator) ClientAddr(r *http.Request) string {
 	if a.cfg.TrustProxy {
 		if ip := lastForwarded(r.Header.Values("X-Forwarded-For")); ip != "" {
 			return ip

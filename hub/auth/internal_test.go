@@ -51,7 +51,7 @@ func TestClientIP(t *testing.T) {
 				r.Header.Add("X-Forwarded-For", v)
 			}
 			a := &Authenticator{cfg: Config{TrustProxy: tt.trustProxy}}
-			if got := a.clientIP(r); got != tt.want {
+			if got := a.ClientAddr(r); got != tt.want {
 				t.Fatalf("clientIP = %q, want %q", got, tt.want)
 			}
 			if got := ClientIP(r.WithContext(withClientIP(r.Context(), "198.18.0.1"))); got != "198.18.0.1" {
@@ -65,7 +65,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestLimiterIPKey(t *testing.T) {
-	checkTable(t, "limiterIP", limiterIP, map[string]string{
+	checkTable(t, "RateKey", RateKey, map[string]string{
 		"192.0.2.7":             "192.0.2.7",
 		"2001:db8:1:2:3:4:5:6":  "2001:db8:1:2::/64",
 		"2001:db8:1:2:ffff::99": "2001:db8:1:2::/64",

@@ -72,11 +72,11 @@ func (a *Authenticator) login(w http.ResponseWriter, r *http.Request) {
 
 // loginFailed answers a refused sign-in and audits wrong credentials.
 func (a *Authenticator) loginFailed(w http.ResponseWriter, r *http.Request, login string, wait time.Duration, err error) {
-	ip := a.clientIP(r)
+	ip := a.ClientAddr(r)
 	switch model.ErrorCode(err) {
 	case model.ERATELIMIT:
 		a.cfg.Logger.Warn("auth: sign-in rate limited", "login", login, "ip", ip)
-		setRetryAfter(w, wait)
+		SetRetryAfter(w, wait)
 		a.showLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf(
 			"Too many failed sign-ins. Please wait %s and try again.", minutes(wait)), login)
 	case model.EUNAUTHORIZED:
@@ -90,7 +90,7 @@ func (a *Authenticator) loginFailed(w http.ResponseWriter, r *http.Request, logi
 
 // startSession opens a session for u, audits it and redirects to "next".
 func (a *Authenticator) startSession(w http.ResponseWriter, r *http.Request, u *model.User) {
-	ip := a.clientIP(r)
+	ip := a.ClientAddr(r)
 	plain, _, err := a.cfg.Store.CreateSession(r.Context(), u.ID, ip, r.UserAgent())
 	if err != nil {
 		a.cfg.Logger.Error("auth: create session", "err", err)
@@ -133,7 +133,7 @@ func (a *Authenticator) endSession(r *http.Request, u *model.User) {
 	if err := a.cfg.Store.DeleteSession(r.Context(), c.Value); err != nil {
 		a.cfg.Logger.Error("auth: delete session", "err", err)
 	}
-	a.audit(r.Context(), userActor(u), model.AuditLogout, u.ID, u.Email, a.clientIP(r))
+	a.audit(r.Context(), userActor(u), model.AuditLogout, u.ID, u.Email, a.ClientAddr(r))
 }
 
 func (a *Authenticator) home(w http.ResponseWriter, r *http.Request) {

@@ -20,7 +20,7 @@ const maxLoginKey = 320
 // how long to wait); a failed check counts against both, and a successful one
 // withdraws the IP's attempt and clears the account's failures.
 func (a *Authenticator) checkCredentials(r *http.Request, login string, check func() (*model.User, error)) (*model.User, time.Duration, error) {
-	ipKey := limiterIP(a.clientIP(r))
+	ipKey := RateKey(a.ClientAddr(r))
 	if ok, wait := a.byIP.Acquire(ipKey); !ok {
 		return nil, wait, tooMany()
 	}
@@ -58,9 +58,9 @@ func (a *Authenticator) accountKey(ctx context.Context, login string) string {
 	return "login:" + login
 }
 
-// limiterIP is the per-IP limiter key: the address itself for IPv4, its /64
+// RateKey is the per-address limiter key: the address itself for IPv4, its /64
 // for IPv6, since one host commonly holds a whole /64.
-func limiterIP(ip string) string {
+func RateKey(ip string) string {
 	parsed := net.ParseIP(ip)
 	if parsed == nil || parsed.To4() != nil {
 		return ip
@@ -68,8 +68,8 @@ func limiterIP(ip string) string {
 	return parsed.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
-// setRetryAfter sets Retry-After to wait rounded up to whole seconds.
-func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
+// SetRetryAfter sets Retry-After to wait rounded up to whole seconds.
+func SetRetryAfter(w http.ResponseWriter, wait time.Duration) {
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}

@@ -19,6 +19,7 @@ var bodies = []string{
 	m0002ICS,
 	m0003DAV,
 	m0004Webhooks,
+	m0005Inbound,
 }
 
 // Latest is the newest schema version this build knows.

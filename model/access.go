@@ -111,4 +111,5 @@ const (
 	// Webhook endpoints: a secret rotated, an endpoint turned off by the hub.
 	AuditWebhookSecretRotated = "webhook_secret_rotated"
 	AuditWebhookDisabled      = "webhook_disabled"
+	AuditInboundSecretSet     = "inbound_hook_secret_set"
 )

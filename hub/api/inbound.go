@@ -85,7 +85,7 @@ func (a *API) webFormSnippet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fields []snippetField
-	for _, target := range slices.Sorted(maps.Keys(f.Mapping)) {
+	for _, target := range snippetOrder(f) {
 		typ := map[string]string{"email": "email", "phone": "tel", "mobile": "tel", "website": "url", "birthday": "date"}[target]
 		if typ == "" {
 			typ = "text"
@@ -101,6 +101,21 @@ func (a *API) webFormSnippet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"action": action, "html": b.String()})
+}
+
+// snippetOrder lists a form's mapped fields in the order of
+// model.IntakeFields (names before addresses), custom fields last.
+func snippetOrder(f *model.WebForm) []string {
+	known := model.IntakeFields[f.Target]
+	rank := func(field string) int {
+		if i := slices.Index(known, field); i >= 0 {
+			return i
+		}
+		return len(known)
+	}
+	out := slices.Sorted(maps.Keys(f.Mapping))
+	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	return out
 }
 
 // newInboundHook is the create body: the hook and the sender's secret

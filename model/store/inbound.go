@@ -28,10 +28,23 @@ func (s *Store) CreateInboundHook(ctx context.Context, h *model.InboundHook, sig
 	return Create(ctx, s, h)
 }
 
-// SetInboundHookSecret replaces the sender's signing secret of a hook.
+// SetInboundHookSecret replaces the sender's signing secret of a hook at
+// once, and audits it. The secret is not part of the record's JSON, so it
+// leaves no trace in the change feed.
 func (s *Store) SetInboundHookSecret(ctx context.Context, id, signingSecret string) error {
-	_, err := Update(ctx, s, id, 0, func(h *model.InboundHook) error { h.Secret = signingSecret; return nil })
-	return err
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		h, err := getForUpdate[model.InboundHook](ctx, s, id)
+		if err == nil {
+			err = authorizeWrite(model.ActorFrom(ctx), h)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.conn(ctx).Model(h).Update("secret", signingSecret).Error; err != nil {
+			return dbErr(err)
+		}
+		return s.Audit(ctx, model.AuditInboundSecretSet, id, "", "", nil)
+	})
 }
 
 // intakeActor is who a public submission acts as: the hub itself, named
@@ -172,7 +185,7 @@ func (s *Store) ReceiveInboundWebhook(ctx context.Context, h *model.InboundHook,
 			return dbErr(res.Error)
 		}
 		if res.RowsAffected == 0 {
-			duplicate = true
+			duplicate, msg = true, &model.InboundMessage{}
 			return dbErr(s.conn(ctx).Where("hook_id = ? AND webhook_id = ?", h.ID, webhookID).Take(msg).Error)
 		}
 		return enqueue(ctx, msg.ID)
@@ -204,7 +217,7 @@ func (s *Store) ProcessInboundMessage(ctx context.Context, id string) error {
 			if !isPayloadError(err) {
 				return err
 			}
-			set["status"], set["error"] = model.InboundFailed, truncate(model.ErrorMessage(err), 1000)
+			set["status"], set["error"] = model.InboundFailed, truncate(err.Error(), 1000)
 		}
 		return dbErr(s.conn(ctx).Model(&model.InboundMessage{}).Where("id = ?", id).Updates(set).Error)
 	})

@@ -485,11 +485,10 @@ func (w *endpointWorker) record(dl *model.WebhookDelivery, at *model.WebhookAtte
 }
 
 // recordLoop writes attempt outcomes. Those that finish while a write is
-// under way are written together in one transaction (each under its own
-// savepoint, so one bad row fails alone): a commit per attempt would
-// bound an endpoint's throughput by the database's commit rate.
+// under way are written together (store.RecordWebhookAttempts, a few
+// statements and one commit for the lot): a commit per attempt would bound
+// an endpoint's throughput by the database's commit rate.
 func (w *endpointWorker) recordLoop(ctx context.Context) {
-	s := w.d.store
 	for first := range w.records {
 		batch := []*outcomeRecord{first}
 	gather:
@@ -504,31 +503,32 @@ func (w *endpointWorker) recordLoop(ctx context.Context) {
 				break gather
 			}
 		}
-		rctx, cancel := context.WithTimeout(ctx, recordTimeout)
-		if len(batch) == 1 {
-			first.done <- s.RecordWebhookAttempt(rctx, first.delivery, first.attempt, first.outcome, first.next)
-			cancel()
-			continue
+		w.writeOutcomes(ctx, batch)
+	}
+}
+
+// writeOutcomes writes a batch of outcomes and tells each attempt how it
+// went. When the batch fails as a whole, each is tried on its own, so that
+// one bad row fails alone.
+func (w *endpointWorker) writeOutcomes(ctx context.Context, batch []*outcomeRecord) {
+	s := w.d.store
+	rctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	outs := make([]store.AttemptOutcome, len(batch))
+	for i, r := range batch {
+		outs[i] = store.AttemptOutcome{Delivery: r.delivery, Attempt: r.attempt, Outcome: r.outcome, Next: r.next}
+	}
+	err := s.RecordWebhookAttempts(rctx, outs)
+	if err == nil || len(batch) == 1 {
+		for _, r := range batch {
+			r.done <- err
 		}
-		errs := make([]error, len(batch))
-		err := s.WithTx(rctx, func(ctx context.Context) error {
-			for i, r := range batch {
-				errs[i] = s.RecordWebhookAttempt(ctx, r.delivery, r.attempt, r.outcome, r.next)
-			}
-			return nil
-		})
-		if err != nil {
-			// The commit failed: try each on its own. An attempt row may
-			// have been given an id by the failed insert; start afresh.
-			for i, r := range batch {
-				r.attempt.ID = 0
-				errs[i] = s.RecordWebhookAttempt(rctx, r.delivery, r.attempt, r.outcome, r.next)
-			}
-		}
-		cancel()
-		for i, r := range batch {
-			r.done <- errs[i]
-		}
+		return
+	}
+	for i, r := range batch {
+		// The failed insert may have given the attempt an id: start afresh.
+		r.attempt.ID = 0
+		r.done <- s.RecordWebhookAttempts(rctx, outs[i:i+1])
 	}
 }
 

@@ -51,11 +51,11 @@ func TestRESTHooks(t *testing.T) {
 
 		// Bad input: 4xx naming the request's fields, nothing stored.
 		for body, field := range map[string]string{
-			`{"target_url": "http://127.0.0.1:9/x", "event": "contact.created"}`: "target_url",
-			`{"target_url": "http://10.0.0.1/x", "event": "contact.created"}`:   "target_url",
-			`{"target_url": "ftp://example.com/x", "event": "contact.created"}`: "target_url",
+			`{"target_url": "http://127.0.0.1:9/x", "event": "contact.created"}`:   "target_url",
+			`{"target_url": "http://10.0.0.1/x", "event": "contact.created"}`:      "target_url",
+			`{"target_url": "ftp://example.com/x", "event": "contact.created"}`:    "target_url",
 			`{"target_url": "https://example.com/x", "event": "contact.exploded"}`: "event",
-			`{"target_url": "https://example.com/x"}`:                             "event",
+			`{"target_url": "https://example.com/x"}`:                              "event",
 		} {
 			p := c.want(c.do("POST", "/hooks", body), http.StatusUnprocessableEntity)
 			if !strings.Contains(c.do("POST", "/hooks", body).Body.String(), `"field":"`+field+`"`) {

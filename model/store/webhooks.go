@@ -1,7 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -184,41 +187,47 @@ func (s *Store) EnqueueWebhookPing(ctx context.Context, endpointID string) (*mod
 // ClaimWebhookDeliveries leases up to limit due deliveries of an endpoint,
 // at most one per record and only the oldest pending one of each, so a
 // record's events arrive in feed order and a failing one holds back only
-// that record's later events. Several hubs may claim at once.
+// that record's later events. Several hubs may claim at once. The result is
+// in due order.
 func (s *Store) ClaimWebhookDeliveries(ctx context.Context, endpointID string, limit int, lease time.Duration) ([]model.WebhookDelivery, error) {
+	t := now()
 	var out []model.WebhookDelivery
-	err := s.WithTx(ctx, func(ctx context.Context) error {
-		t := now()
-		// The cost must not grow with the backlog (a dead endpoint may
-		// have 100,000 pending): walk the due index in time order and stop
-		// at limit, checking each candidate with a correlated MIN on the
-		// record index, which no planner turns into a join over the whole
-		// backlog (a NOT EXISTS anti-join did, quadratically, on stale
-		// statistics). 'pending' is a literal so that both engines can use
-		// the partial indexes, also in generic plans.
-		q := s.conn(ctx).Table("webhook_deliveries AS d").Select("d.*").
-			Where("d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)",
-				endpointID, t, t).
-			Where(`(d.seq = 0 OR d.seq <= (SELECT MIN(p.seq) FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
-				AND p.record_id = d.record_id AND p.status = 'pending' AND p.seq > 0))`).
-			Order("d.next_attempt_at").Limit(limit)
-		if s.engine == migrate.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "d"}, Options: "SKIP LOCKED"})
-		}
-		if err := q.Find(&out).Error; err != nil {
-			return dbErr(err)
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		ids := make([]string, len(out))
-		for i := range out {
-			ids[i] = out[i].ID
-		}
-		until := t.Add(lease)
-		return dbErr(s.conn(ctx).Model(&model.WebhookDelivery{}).Where("id IN ?", ids).Update("lease_until", until).Error)
+	err := s.conn(ctx).Raw(s.claimSQL(), t.Add(lease), endpointID, t, t, limit).Scan(&out).Error
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	// RETURNING gives rows in no particular order.
+	slices.SortFunc(out, func(a, b model.WebhookDelivery) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.Seq, b.Seq))
 	})
-	return out, err
+	return out, nil
+}
+
+// claimSQL picks and leases due deliveries in one statement, so that a
+// claim costs one round trip and, outside a transaction, one commit.
+//
+// The cost must not grow with the backlog (a dead endpoint may have
+// 100,000 pending): the inner SELECT walks the due index in time order and
+// stops at limit, checking each candidate with a correlated MIN on the
+// record index, which no planner turns into a join over the whole backlog
+// (a NOT EXISTS anti-join did, quadratically, on stale statistics).
+// 'pending' is a literal so that both engines can use the partial indexes,
+// also in generic plans. On PostgreSQL the candidates are locked with SKIP
+// LOCKED, so concurrent claimers (other hubs) pass over each other's rows
+// instead of waiting; a row leased meanwhile fails the lease test when the
+// lock re-checks it. SQLite has one writer at a time.
+func (s *Store) claimSQL() string {
+	lock := ""
+	if s.engine == migrate.Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	return `UPDATE webhook_deliveries SET lease_until = ? WHERE id IN (
+		SELECT d.id FROM webhook_deliveries d
+		WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+			AND (d.seq = 0 OR d.seq <= (SELECT MIN(p.seq) FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+				AND p.record_id = d.record_id AND p.status = 'pending' AND p.seq > 0))
+		ORDER BY d.next_attempt_at LIMIT ?` + lock + `)
+	RETURNING *`
 }
 
 // ReleaseWebhookDeliveries ends the leases of claimed deliveries that were
@@ -242,36 +251,132 @@ const (
 // due again at next, or failed for good. The endpoint's failing_since is
 // set on its first failure and cleared by a success.
 func (s *Store) RecordWebhookAttempt(ctx context.Context, d *model.WebhookDelivery, at *model.WebhookAttempt, outcome string, next time.Time) error {
+	return s.RecordWebhookAttempts(ctx, []AttemptOutcome{{Delivery: d, Attempt: at, Outcome: outcome, Next: next}})
+}
+
+// AttemptOutcome is one finished attempt for RecordWebhookAttempts.
+type AttemptOutcome struct {
+	// Delivery is the delivery that was tried.
+	Delivery *model.WebhookDelivery
+	// Attempt is the log entry; its delivery and endpoint are filled in.
+	Attempt *model.WebhookAttempt
+	// Outcome is AttemptDelivered, AttemptRetry or AttemptFailed.
+	Outcome string
+	// Next is when a retry is due.
+	Next time.Time
+}
+
+// RecordWebhookAttempts writes attempts as RecordWebhookAttempt does, in
+// order, all in one transaction of a few statements whatever their number:
+// a transaction per attempt would bound a busy endpoint's throughput by the
+// database's round trips and commits. It fails as a whole.
+func (s *Store) RecordWebhookAttempts(ctx context.Context, outs []AttemptOutcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		at.DeliveryID, at.EndpointID = d.ID, d.EndpointID
-		if err := s.conn(ctx).Create(at).Error; err != nil {
+		attempts := make([]*model.WebhookAttempt, len(outs))
+		for i, o := range outs {
+			o.Attempt.DeliveryID, o.Attempt.EndpointID = o.Delivery.ID, o.Delivery.EndpointID
+			attempts[i] = o.Attempt
+		}
+		if err := s.conn(ctx).CreateInBatches(attempts, s.batchRows(10)).Error; err != nil {
 			return dbErr(err)
 		}
-		set := map[string]any{"attempts": at.Attempt, "last_status": at.Status, "last_error": truncate(at.Error, 1000), "lease_until": nil}
-		state := map[string]any{}
-		switch outcome {
+		rows := s.batchRows(len(settleColumns))
+		for start := 0; start < len(outs); start += rows {
+			if err := s.settleDeliveries(ctx, outs[start:min(start+rows, len(outs))]); err != nil {
+				return err
+			}
+		}
+		var endpoints []string
+		for _, o := range outs {
+			if !slices.Contains(endpoints, o.Delivery.EndpointID) {
+				endpoints = append(endpoints, o.Delivery.EndpointID)
+			}
+		}
+		for _, id := range endpoints {
+			if err := s.markFailing(ctx, id, outs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// settleColumns are the values settleDeliveries writes per delivery, with
+// their PostgreSQL types.
+var settleColumns = []string{"text", "text", "integer", "integer", "text", "timestamptz", "timestamptz"}
+
+// settleDeliveries moves deliveries on after their attempts with one
+// UPDATE joined to a VALUES list (one row per delivery: id, status,
+// attempts, last status, last error, next attempt, delivered at; NULL
+// keeps the current value). Both engines name a VALUES list's columns
+// column1, column2 ...; PostgreSQL types untyped parameters there as text,
+// hence the casts, which SQLite (dynamically typed) neither needs nor
+// understands.
+func (s *Store) settleDeliveries(ctx context.Context, outs []AttemptOutcome) error {
+	row := make([]string, len(settleColumns))
+	for i, typ := range settleColumns {
+		row[i] = "?"
+		if s.engine == migrate.Postgres {
+			row[i] = "?::" + typ
+		}
+	}
+	rowSQL := "(" + strings.Join(row, ", ") + ")"
+	values := make([]string, len(outs))
+	args := make([]any, 0, len(outs)*len(settleColumns))
+	for i, o := range outs {
+		values[i] = rowSQL
+		at := o.Attempt
+		status, next, delivered := model.DeliveryPending, any(nil), any(nil)
+		switch o.Outcome {
 		case AttemptDelivered:
-			set["status"], set["delivered_at"] = model.DeliveryDelivered, at.At
-			state["failing_since"] = nil
+			status, delivered = model.DeliveryDelivered, at.At
 		case AttemptRetry:
-			set["next_attempt_at"] = next
+			next = o.Next
 		default:
-			set["status"] = model.DeliveryFailed
+			status = model.DeliveryFailed
 		}
-		if err := s.conn(ctx).Model(&model.WebhookDelivery{}).Where("id = ?", d.ID).Updates(set).Error; err != nil {
-			return dbErr(err)
+		args = append(args, o.Delivery.ID, status, at.Attempt, at.Status, truncate(at.Error, 1000), next, delivered)
+	}
+	err := s.conn(ctx).Exec(`UPDATE webhook_deliveries SET status = v.column2, attempts = v.column3,
+		last_status = v.column4, last_error = v.column5,
+		next_attempt_at = COALESCE(v.column6, webhook_deliveries.next_attempt_at),
+		delivered_at = COALESCE(v.column7, webhook_deliveries.delivered_at), lease_until = NULL
+	FROM (VALUES `+strings.Join(values, ", ")+`) AS v WHERE webhook_deliveries.id = v.column1`, args...).Error
+	return dbErr(err)
+}
+
+// markFailing brings an endpoint's failing_since up to date after its
+// outcomes in outs, as if they had been written one by one: a success
+// clears it and the first failure after sets it.
+func (s *Store) markFailing(ctx context.Context, endpointID string, outs []AttemptOutcome) error {
+	var since *time.Time
+	succeeded := false
+	for _, o := range outs {
+		switch {
+		case o.Delivery.EndpointID != endpointID:
+		case o.Outcome == AttemptDelivered:
+			succeeded, since = true, nil
+		case since == nil:
+			since = &o.Attempt.At
 		}
-		if outcome != AttemptDelivered {
-			return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ? AND failing_since IS NULL", d.EndpointID).
-				Update("failing_since", at.At).Error)
-		}
+	}
+	q := s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", endpointID)
+	switch {
+	case since == nil:
 		// Only a failing endpoint's state row is written: an update that
 		// matches no row takes no row lock, so a healthy endpoint's
 		// deliveries do not queue on it (on PostgreSQL they did, one
 		// commit at a time).
-		return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ? AND failing_since IS NOT NULL", d.EndpointID).
-			Updates(state).Error)
-	})
+		q = q.Where("failing_since IS NOT NULL").Update("failing_since", nil)
+	case succeeded: // failing again after a success in this batch
+		q = q.Update("failing_since", *since)
+	default:
+		q = q.Where("failing_since IS NULL").Update("failing_since", *since)
+	}
+	return dbErr(q.Error)
 }
 
 // DisableWebhookEndpoint turns an endpoint off (a 410 answer, or failing

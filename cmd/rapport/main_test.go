@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +125,16 @@ func endToEnd(t *testing.T, engine string) {
 		t.Fatalf("webhook endpoint: %d %v", status, ep)
 	}
 	hook.verify(ep["secret"].(string))
+	// Rapport's own inbound webhook as a second receiver: each new contact
+	// comes back signed, and the hook tags the contact with the event type.
+	status, in := api("POST", "/inbound-hooks", `{"name": "Loop", "match_on": "email",
+		"mapping": {"email": "data.emails.0.value", "tags": "type"}}`)
+	if status != 201 {
+		t.Fatalf("inbound hook: %d %v", status, in)
+	}
+	if status, ep := api("POST", "/webhooks/endpoints", `{"url": "`+in["url"].(string)+`", "event_types": ["contact.created"], "secret": "`+in["secret"].(string)+`"}`); status != 201 {
+		t.Fatalf("loop endpoint: %d %v", status, ep)
+	}
 	status, page := api("GET", "/contacts?q=ковалёва", "")
 	if status != 200 || len(page["items"].([]any)) != 1 {
 		t.Fatalf("search imported contact: %d %v", status, page)
@@ -136,6 +148,8 @@ func endToEnd(t *testing.T, engine string) {
 		t.Fatalf("create %d", status)
 	}
 	hook.await(t, "contact.created", ann["id"].(string))
+	awaitLooped(t, api, in["id"].(string), "contact.created")
+	webForm(t, api, base)
 	resp, err := http.Get(base + "/api/v1/contacts")
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous list: %v %v", resp.StatusCode, err)
@@ -157,7 +171,7 @@ func endToEnd(t *testing.T, engine string) {
 	exportPath := filepath.Join(data, "out.vcf")
 	cli("", "export", "contacts", "--format", "vcf", "-o", exportPath)
 	vcf, _ := os.ReadFile(exportPath)
-	if strings.Count(string(vcf), "BEGIN:VCARD") != 4 || !strings.Contains(string(vcf), "山田") {
+	if strings.Count(string(vcf), "BEGIN:VCARD") != 5 || !strings.Contains(string(vcf), "山田") {
 		t.Fatalf("export:\n%s", vcf)
 	}
 	cli("", "user", "disable", "boss@example.com")
@@ -172,6 +186,46 @@ func endToEnd(t *testing.T, engine string) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not shut down")
+	}
+}
+
+// awaitLooped waits up to 20 s for an inbound hook to have processed a
+// webhook into a contact (the first one with the e-mail address), which the
+// hook's mapping tagged with the event type.
+func awaitLooped(t *testing.T, api func(method, path, body string) (int, map[string]any), hookID, tag string) {
+	t.Helper()
+	var msgs map[string]any
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		_, msgs = api("GET", "/inbound-hooks/"+hookID+"/messages", "")
+		items, _ := msgs["items"].([]any)
+		if len(items) == 0 || items[0].(map[string]any)["status"] != "processed" {
+			continue
+		}
+		_, c := api("GET", "/contacts/"+items[0].(map[string]any)["record_id"].(string), "")
+		if tags, _ := c["tags"].([]any); !slices.Contains(tags, any(tag)) {
+			t.Fatalf("the looped contact is not tagged %s: %v", tag, c)
+		}
+		return
+	}
+	t.Fatalf("the inbound hook processed nothing: %v", msgs)
+}
+
+// webForm makes a web form through the API and submits it as a browser would.
+func webForm(t *testing.T, api func(method, path, body string) (int, map[string]any), base string) {
+	t.Helper()
+	status, f := api("POST", "/web-forms", `{"name": "Contact us", "redirect_url": "https://example.com/thanks",
+		"mapping": {"email": "email", "first_name": "name"}, "required": ["email"]}`)
+	if status != 201 {
+		t.Fatalf("web form: %d %v", status, f)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(base+"/in/forms/"+f["key"].(string), url.Values{"email": {"visitor@example.org"}, "name": {"Vera"}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://example.com/thanks" {
+		t.Fatalf("submit: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if status, page := api("GET", "/contacts?q=visitor@example.org", ""); status != 200 || len(page["items"].([]any)) != 1 {
+		t.Fatalf("the submitted contact: %d %v", status, page)
 	}
 }
 

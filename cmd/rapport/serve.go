@@ -26,6 +26,7 @@ import (
 	"rapport/hub/dav"
 	"rapport/hub/ics"
 	"rapport/hub/inbound"
+	"rapport/model"
 	"rapport/model/store"
 )
 
@@ -38,6 +39,7 @@ type serveOptions struct {
 	trustProxy    bool
 	blobs         string
 	davPasswords  bool
+	publicURL     string
 	webhooks      webhookOptions
 }
 
@@ -54,6 +56,7 @@ func serveCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.trustProxy, "trust-proxy", os.Getenv("RAPPORT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (env RAPPORT_TRUST_PROXY=true)")
 	f.StringVar(&o.blobs, "blobs", os.Getenv("RAPPORT_BLOBS"), "blob store: local (files under <data>/blobs) or db (default: local on SQLite, db on PostgreSQL; env RAPPORT_BLOBS)")
 	f.BoolVar(&o.davPasswords, "dav-account-passwords", os.Getenv("RAPPORT_DAV_ACCOUNT_PASSWORDS") == "true", "let CardDAV/CalDAV clients sign in with account passwords, not only app passwords (env RAPPORT_DAV_ACCOUNT_PASSWORDS=true)")
+	f.StringVar(&o.publicURL, "public-url", os.Getenv("RAPPORT_PUBLIC_URL"), "the hub's address as outsiders reach it, e.g. https://crm.example.com, for web form and inbound hook URLs (default: the host each request came to; env RAPPORT_PUBLIC_URL)")
 	o.webhooks.bind(f, true)
 	if v := os.Getenv("RAPPORT_MAX_BODY"); v != "" {
 		_, _ = fmt.Sscan(v, &o.maxBody)
@@ -67,6 +70,9 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	hooks, err := o.webhooks.parse()
 	if err != nil {
 		return err
+	}
+	if o.publicURL != "" && !model.ValidURL(o.publicURL) {
+		return fmt.Errorf("--public-url must be an absolute http(s) URL, not %q", o.publicURL)
 	}
 	s, err := g.openStore(ctx, true)
 	if err != nil {
@@ -94,7 +100,8 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		DAVAccountPasswords: o.davPasswords})
 	srv := hub.New(hub.Config{
 		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
-		API:  api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody, Webhooks: hooks.Checks}),
+		API: api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody, Webhooks: hooks.Checks,
+			PublicURL: o.publicURL}),
 		Auth: authn,
 		ICS:  &ics.Handler{Store: s, Logger: log},
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // rig is a store, the /in handler on a router and an admin to configure it.
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	s     *store.Store
 	h     http.Handler
 	admin context.Context
@@ -35,7 +35,7 @@ type rig struct {
 
 // newRig builds the handler; withJobs also runs the real job queue that
 // processes inbound webhooks (otherwise their jobs wait in the database).
-func newRig(t *testing.T, s *store.Store, withJobs bool) *rig {
+func newRig(t testing.TB, s *store.Store, withJobs bool) *rig {
 	sys := model.WithActor(context.Background(), model.System)
 	u := &model.User{Email: "admin@example.com", Name: "Admin", Role: model.RoleAdmin}
 	if err := s.CreateUser(sys, u, ""); err != nil {

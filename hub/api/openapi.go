@@ -190,10 +190,10 @@ var problemSchema = map[string]any{"type": "object", "properties": map[string]an
 		"field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}}
 
 var (
-	timeType  = reflect.TypeOf(time.Time{})
-	dateType  = reflect.TypeOf(model.Date{})
-	moneyType = reflect.TypeOf(model.Money{})
-	metaType  = reflect.TypeOf(model.Meta{})
+	timeType    = reflect.TypeOf(time.Time{})
+	dateType    = reflect.TypeOf(model.Date{})
+	moneyType   = reflect.TypeOf(model.Money{})
+	decimalType = reflect.TypeOf(model.Decimal{})
 )
 
 // readOnly lists server-owned properties.
@@ -220,8 +220,8 @@ func objectSchema(t reflect.Type) map[string]any {
 func addFields(t reflect.Type, props map[string]any) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if f.Anonymous && f.Type == metaType {
-			addFields(f.Type, props)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			addFields(f.Type, props) // promoted, as encoding/json does
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -250,6 +250,8 @@ func typeSchema(t reflect.Type) map[string]any {
 		s = map[string]any{"type": "string", "format": "date-time"}
 	case t == dateType:
 		s = map[string]any{"type": "string", "format": "date"}
+	case t == decimalType:
+		s = map[string]any{"type": "string", "format": "decimal", "pattern": `^-?[0-9]+(\.[0-9]{1,4})?$`}
 	case t == moneyType:
 		s = map[string]any{"type": "object", "properties": map[string]any{"amount": map[string]any{"type": "string"}, "currency": map[string]any{"type": "string"}}}
 	case t.Kind() == reflect.String:

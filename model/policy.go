@@ -29,6 +29,16 @@ var Policies = map[string]Visibility{
 	"territory":        AllStaff,
 	"dav_collection":   OwnerOnly,
 	"webhook_endpoint": OwnerOnly, // admins' endpoints have no owner; a REST hook is its subscriber's
+	"pipeline":         AllStaff,  // only admins write (see CanWrite)
+	"opportunity":      TeamScoped,
+	"competitor":       AllStaff,
+	"lead":             TeamScoped,
+	"campaign":         AllStaff,
+	"product":          AllStaff, // only admins write
+	"price_list":       AllStaff, // only admins write
+	"exchange_rate":    AllStaff, // only admins write
+	"quote":            TeamScoped,
+	"order":            TeamScoped,
 	"web_form":         AdminOnly,
 	"inbound_hook":     AdminOnly,
 	"user":             AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
@@ -73,7 +83,7 @@ func CanWrite(a Actor, entity, ownerID, teamID string) bool {
 	if !a.HasScope(ScopeWrite) || !CanSee(a, entity, ownerID, teamID) {
 		return false
 	}
-	if entity == "user" || entity == "team" || entity == "territory" {
+	if adminWritten[entity] {
 		return a.IsAdmin()
 	}
 	if PolicyFor(entity) == TeamScoped && ownerID != a.UserID && !a.IsAdmin() {
@@ -81,6 +91,11 @@ func CanWrite(a Actor, entity, ownerID, teamID string) bool {
 	}
 	return true
 }
+
+// adminWritten are the entities every employee reads but only admins
+// change: the organisation and the sales set-up.
+var adminWritten = map[string]bool{"user": true, "team": true, "territory": true,
+	"pipeline": true, "product": true, "price_list": true, "exchange_rate": true}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

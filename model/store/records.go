@@ -20,6 +20,18 @@ var Tables = map[string]string{
 	"attachment":       "attachments",
 	"dav_collection":   "dav_collections",
 	"webhook_endpoint": "webhook_endpoints",
+	"web_form":         "web_forms",
+	"inbound_hook":     "inbound_hooks",
+	"pipeline":         "pipelines",
+	"opportunity":      "opportunities",
+	"competitor":       "competitors",
+	"lead":             "leads",
+	"campaign":         "campaigns",
+	"product":          "products",
+	"price_list":       "price_lists",
+	"exchange_rate":    "exchange_rates",
+	"quote":            "quotes",
+	"order":            "orders",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.

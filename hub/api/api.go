@@ -88,6 +88,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountWebhooks(r)
 	a.mountRESTHooks(r)
 	a.mountInbound(r)
+	a.mountSales(r)
 }
 
 // writeJSON sends v with status.

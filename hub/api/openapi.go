@@ -49,7 +49,8 @@ func schemaName[T any]() string { return reflect.TypeOf(new(T)).Elem().Name() }
 var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Account{}, model.Contact{},
 	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}, model.DAVCollection{},
 	model.WebhookEndpoint{}, model.WebhookState{}, model.WebhookDelivery{}, model.WebhookAttempt{},
-	model.WebForm{}, model.InboundHook{}, model.InboundMessage{}}
+	model.WebForm{}, model.InboundHook{}, model.InboundMessage{},
+	model.Pipeline{}, model.Stage{}, model.Opportunity{}, model.StageChange{}, model.Competitor{}, model.Lead{}, model.Campaign{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {
@@ -73,6 +74,7 @@ func (a *API) OpenAPI() map[string]any {
 	maps.Copy(schemas, webhookSchemas())
 	maps.Copy(schemas, inboundSchemas())
 	maps.Copy(schemas, restHookSchemas())
+	maps.Copy(schemas, salesSchemas())
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Rapport API", "version": "1",

@@ -41,6 +41,7 @@ type column struct {
 	time     bool
 	tags     bool // a JSON list of strings matched with contains / tag=
 	nullable bool // may be NULL: filterable, not sortable (keyset cursors need values)
+	decimal  bool // a model.Decimal, stored as 1/10,000 units
 }
 
 var (
@@ -120,7 +121,8 @@ func columnsOf[T any](s *Store, entity string) (map[string]column, error) {
 		if ft.Kind() == reflect.Pointer {
 			ft, nullable = ft.Elem(), true
 		}
-		c := column{name: f.DBName, kind: ft.Kind(), time: ft == reflect.TypeOf(time.Time{}), nullable: nullable}
+		c := column{name: f.DBName, kind: ft.Kind(), time: ft == reflect.TypeOf(time.Time{}), nullable: nullable,
+			decimal: ft == reflect.TypeOf(model.Decimal{})}
 		if ft == reflect.TypeOf([]string{}) {
 			c.tags = true
 		} else if f.Serializer != nil || ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map {
@@ -270,6 +272,12 @@ func convert(c column, v any) (any, error) {
 		return nil, fmt.Errorf("not valid text")
 	}
 	switch {
+	case c.decimal:
+		d, err := model.ParseDecimal(s)
+		if err != nil || !d.Fits() {
+			return nil, fmt.Errorf("%q is not a decimal number with at most 4 places", s)
+		}
+		return d.Value()
 	case c.time:
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {

@@ -70,6 +70,19 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 		}
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
+		for i, rec := range recs {
+			rule := writeRules[rec.Entity()]
+			if rule == nil {
+				continue
+			}
+			var err error
+			if err = rule(ctx, s, rec, nil); err == nil {
+				snaps[i], err = validate(rec) // the rule may have derived fields
+			}
+			if err != nil {
+				return err
+			}
+		}
 		if err := s.checkRefs(ctx, refsOf(recordsOf(recs))); err != nil {
 			return err
 		}
@@ -137,6 +150,11 @@ func Update[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 			so.KeepServerOwned(prevRec)
 		}
 		cur.Normalize()
+		if rule := writeRules[cur.Entity()]; rule != nil {
+			if err := rule(ctx, s, cur, prevRec); err != nil {
+				return err
+			}
+		}
 		if _, err := validate(cur); err != nil {
 			return err
 		}

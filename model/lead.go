@@ -68,6 +68,12 @@ func (*Lead) Entity() string { return "lead" }
 // OwnerTeam implements Owned.
 func (l *Lead) OwnerTeam() (string, string) { return deref(l.OwnerID), deref(l.TeamID) }
 
+// DefaultOwner implements DefaultOwned.
+func (l *Lead) DefaultOwner(userID, teamID string) {
+	setDefault(&l.OwnerID, userID)
+	setDefault(&l.TeamID, teamID)
+}
+
 // KeepServerOwned implements ServerOwned: only the conversion marks a lead
 // converted and says what it became.
 func (l *Lead) KeepServerOwned(prev Record) {

@@ -64,6 +64,12 @@ func (*Opportunity) Entity() string { return "opportunity" }
 // OwnerTeam implements Owned.
 func (o *Opportunity) OwnerTeam() (string, string) { return deref(o.OwnerID), deref(o.TeamID) }
 
+// DefaultOwner implements DefaultOwned.
+func (o *Opportunity) DefaultOwner(userID, teamID string) {
+	setDefault(&o.OwnerID, userID)
+	setDefault(&o.TeamID, teamID)
+}
+
 // KeepServerOwned implements ServerOwned: when a deal closed and when it
 // last changed stage are the server's to say.
 func (o *Opportunity) KeepServerOwned(prev Record) {

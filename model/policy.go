@@ -58,6 +58,20 @@ type Owned interface {
 	OwnerTeam() (ownerID, teamID string)
 }
 
+// DefaultOwned is implemented by team-scoped records that belong to whoever
+// creates them unless an owner is given: DefaultOwner sets the owner and
+// team where they are empty.
+type DefaultOwned interface {
+	DefaultOwner(userID, teamID string)
+}
+
+// setDefault points *p at v when *p is empty and v is not.
+func setDefault(p **string, v string) {
+	if (*p == nil || **p == "") && v != "" {
+		*p = &v
+	}
+}
+
 // CanSee reports whether a may read a record of entity owned by ownerID in teamID.
 func CanSee(a Actor, entity, ownerID, teamID string) bool {
 	if !a.IsStaff() {

@@ -60,6 +60,9 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 			m.ID = model.NewID()
 		}
 		m.Version, m.CreatedAt, m.UpdatedAt, m.CreatedBy, m.UpdatedBy, m.DeletedAt = 1, t, t, a.UserID, a.UserID, nil
+		if d, ok := any(rec).(model.DefaultOwned); ok {
+			d.DefaultOwner(a.UserID, a.TeamID)
+		}
 		rec.Normalize()
 		var err error
 		if snaps[i], err = validate(rec); err != nil {

@@ -1,0 +1,78 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"rapport/model/store"
+	"rapport/model/storetest"
+)
+
+func TestSalesOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		admin := c.actor
+		p := c.want(c.do("POST", "/pipelines", `{"name": "New business", "active": true, "stages": [
+			{"name": "Qualify", "probability": 10}, {"name": "Proposal", "probability": 60, "forecast_category": "best_case"}]}`), http.StatusCreated)
+		pid := p["id"].(string)
+		comp := c.want(c.do("POST", "/competitors", `{"name": "Rival Corp", "strengths": "price"}`), http.StatusCreated)
+
+		// Agents manage deals, not pipelines.
+		agent := newAgent(t, s, "rep@example.com")
+		c.actor = agent
+		c.want(c.do("POST", "/pipelines", `{"name": "Mine", "stages": [{"name": "A"}]}`), http.StatusForbidden)
+		o := c.want(c.do("POST", "/opportunities", `{"name": "Deal", "amount": "2500.00", "currency": "EUR", "owner_id": "`+agent.UserID+`",
+			"competitor_ids": ["`+comp["id"].(string)+`"], "next_step": "Call", "next_step_due": "2026-12-01"}`), http.StatusCreated)
+		oid := o["id"].(string)
+		if o["pipeline_id"] != pid || o["stage"] != "qualify" || o["probability"] != float64(10) || o["amount"] != "2500" || o["weighted_amount"] != "250" {
+			t.Fatalf("%v", o)
+		}
+		moved := c.want(c.do("PATCH", "/opportunities/"+oid, `{"stage": "proposal"}`), http.StatusOK)
+		if moved["probability"] != float64(60) || moved["forecast_category"] != "best_case" {
+			t.Fatalf("%v", moved)
+		}
+		hist := c.want(c.do("GET", "/opportunities/"+oid+"/stages", ""), http.StatusOK)
+		if items := hist["items"].([]any); len(items) != 2 || items[1].(map[string]any)["to_stage"] != "proposal" {
+			t.Fatalf("%v", hist)
+		}
+		for _, bad := range []string{`{"stage": "nowhere"}`, `{"probability_override": 150}`, `{"amount": "-5"}`, `{"amount": 1.00001}`,
+			`{"outcome": "lost"}`, `{"currency": "EURO"}`} {
+			c.want(c.do("PATCH", "/opportunities/"+oid, bad), http.StatusUnprocessableEntity)
+		}
+		c.want(c.do("PATCH", "/opportunities/"+oid, `{"amount": 12}`), http.StatusOK)
+		page := c.want(c.do("POST", "/opportunities/search", `{"all": [{"field": "amount", "op": "gte", "value": "10"}, {"field": "stage", "op": "eq", "value": "proposal"}]}`), http.StatusOK)
+		if len(page["items"].([]any)) != 1 {
+			t.Fatalf("decimal filter %v", page)
+		}
+		if page := c.want(c.do("GET", "/opportunities?sort=-amount", ""), http.StatusOK); len(page["items"].([]any)) != 1 {
+			t.Fatalf("sort by amount %v", page)
+		}
+
+		// Leads: create, qualify, convert once.
+		l := c.want(c.do("POST", "/leads", `{"first_name": "Ada", "company": "Engines Ltd", "emails": [{"value": "ada@engines.example"}],
+			"qualification": [{"question": "Budget?", "answer": "yes", "score": 40}]}`), http.StatusCreated)
+		lid := l["id"].(string)
+		if l["score"] != float64(40) || l["status"] != "new" {
+			t.Fatalf("%v", l)
+		}
+		c.want(c.do("PATCH", "/leads/"+lid, `{"status": "disqualified"}`), http.StatusUnprocessableEntity)
+		conv := c.want(c.do("POST", "/leads/"+lid+"/convert", `{"opportunity": {"amount": "900", "currency": "EUR"}}`), http.StatusOK)
+		if conv["status"] != "converted" || conv["opportunity_id"] == nil || conv["account_id"] == nil {
+			t.Fatalf("%v", conv)
+		}
+		c.want(c.do("POST", "/leads/"+lid+"/convert", ``), http.StatusConflict)
+		c.want(c.do("POST", "/leads/"+lid+"/convert", `{"bogus": 1}`), http.StatusUnprocessableEntity)
+
+		// Another rep does not see this rep's team-scoped deals; admins do.
+		c.actor = newAgent(t, s, "other.rep@example.com")
+		c.want(c.do("GET", "/opportunities/"+oid, ""), http.StatusNotFound)
+		c.actor = admin
+		c.want(c.do("GET", "/opportunities/"+oid, ""), http.StatusOK)
+
+		camp := c.want(c.do("POST", "/campaigns", `{"name": "Expo", "type": "trade_show", "currency": "EUR", "budget": "1000"}`), http.StatusCreated)
+		if camp["status"] != "planned" || camp["budget"] != "1000" {
+			t.Fatalf("%v", camp)
+		}
+		c.want(c.do("POST", "/campaigns", `{"name": "Expo", "type": "billboard", "currency": "EUR"}`), http.StatusUnprocessableEntity)
+	})
+}

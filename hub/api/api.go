@@ -88,7 +88,9 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountWebhooks(r)
 	a.mountRESTHooks(r)
 	a.mountInbound(r)
+	a.mountCommerce(r)
 	a.mountSales(r)
+	a.mountReports(r)
 }
 
 // writeJSON sends v with status.

@@ -75,6 +75,7 @@ func (a *API) OpenAPI() map[string]any {
 	maps.Copy(schemas, inboundSchemas())
 	maps.Copy(schemas, restHookSchemas())
 	maps.Copy(schemas, salesSchemas())
+	maps.Copy(schemas, reportSchemas())
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Rapport API", "version": "1",

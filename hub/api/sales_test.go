@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"rapport/model/store"
@@ -74,5 +75,38 @@ func TestSalesOverHTTP(t *testing.T) {
 			t.Fatalf("%v", camp)
 		}
 		c.want(c.do("POST", "/campaigns", `{"name": "Expo", "type": "billboard", "currency": "EUR"}`), http.StatusUnprocessableEntity)
+	})
+}
+
+func TestReportsOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		c.want(c.do("POST", "/pipelines", `{"name": "New business", "active": true, "stages": [{"name": "Qualify", "probability": 25}]}`), http.StatusCreated)
+		c.want(c.do("POST", "/opportunities", `{"name": "Deal", "amount": "1000", "currency": "EUR", "close_date": "2026-05-01"}`), http.StatusCreated)
+		list := c.want(c.do("GET", "/reports", ""), http.StatusOK)
+		if n := len(list["items"].([]any)); n < 17 {
+			t.Fatalf("%d reports", n)
+		}
+		res := c.want(c.do("GET", "/reports/forecast?from=2026-01-01&to=2027-01-01&tz=Europe/Moscow", ""), http.StatusOK)
+		rows := res["rows"].([]any)
+		if len(rows) != 1 || rows[0].([]any)[0] != "2026-05" || rows[0].([]any)[6] != "250" || res["currency"] != "EUR" {
+			t.Fatalf("%v", res)
+		}
+		r := c.do("GET", "/reports/forecast?from=2026-01-01&to=2027-01-01&format=csv", "")
+		if r.Code != http.StatusOK || !strings.HasPrefix(r.Body.String(), "Group,Name,Deals,Pipeline") || !strings.Contains(r.Body.String(), "2026-05,2026-05,1,1000.00") {
+			t.Fatalf("csv %d %s", r.Code, r.Body)
+		}
+		r = c.do("GET", "/reports/pipeline_by_stage?format=xlsx", "")
+		if r.Code != http.StatusOK || !strings.HasPrefix(r.Body.String(), "PK") || !strings.Contains(r.Header().Get("Content-Disposition"), "pipeline_by_stage_") {
+			t.Fatalf("xlsx %d %v", r.Code, r.Header())
+		}
+		c.want(c.do("GET", "/reports/nope", ""), http.StatusNotFound)
+		for _, bad := range []string{"format=pdf", "group=planet", "from=yesterday", "tz=Nowhere/Land", "bogus=1%27%3B+DROP+TABLE+users", "days=-1"} {
+			name := "forecast"
+			if strings.HasPrefix(bad, "days") {
+				name = "stalled_deals"
+			}
+			c.want(c.do("GET", "/reports/"+name+"?"+bad, ""), http.StatusUnprocessableEntity)
+		}
 	})
 }

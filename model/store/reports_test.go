@@ -1,0 +1,178 @@
+package store_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"rapport/model"
+	"rapport/model/store"
+	"rapport/model/storetest"
+)
+
+// runReport runs a report with query parameters as the API passes them.
+func runReport(t *testing.T, s *store.Store, ctx context.Context, name, query string) *store.ReportResult {
+	t.Helper()
+	info, ok := store.ReportInfo(name)
+	if !ok {
+		t.Fatalf("no report %s", name)
+	}
+	q, _ := url.ParseQuery(query)
+	p, err := model.ParseReportParams(info, q, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.RunReport(ctx, name, p)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return res
+}
+
+// cell finds the row whose first cell is key and returns its column.
+func cell(t *testing.T, res *store.ReportResult, key, column string) any {
+	t.Helper()
+	ci := -1
+	for i, c := range res.Columns {
+		if c.Key == column {
+			ci = i
+		}
+	}
+	for _, row := range res.Rows {
+		if row[0] == key {
+			return row[ci]
+		}
+	}
+	t.Fatalf("%s: no row %q in %v", res.Name, key, res.Rows)
+	return nil
+}
+
+func money(v any) string { return v.(model.Decimal).StringFixed(2) }
+
+func TestSalesReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		p := newPipeline(t, s, "New business")
+		if err := store.Create(salesAdmin, s, &model.ExchangeRate{Currency: "USD", Rate: model.Dec("0.5"), ValidFrom: model.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}}); err != nil {
+			t.Fatal(err)
+		}
+		rep := newUser(t, s, "rep@example.com", model.RoleAgent)
+		rival := &model.Competitor{Name: "Rival"}
+		camp := &model.Campaign{Name: "Expo", Type: "trade_show", Currency: "EUR", ActualCost: model.Dec("1000"),
+			StartDate: &model.Date{Time: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}}
+		for _, r := range []model.Record{rival, camp} {
+			if err := createAny(s, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deal := func(name, stage, amount, cur, close string, edit func(o *model.Opportunity)) *model.Opportunity {
+			d, _ := model.ParseDate(close)
+			o := &model.Opportunity{Name: name, PipelineID: p.ID, Stage: stage, Amount: model.Dec(amount), Currency: cur, CloseDate: &d,
+				OwnerID: &rep.ID, CampaignID: &camp.ID, CompetitorIDs: []string{rival.ID}}
+			if err := store.Create(salesAdmin, s, o); err != nil {
+				t.Fatal(err)
+			}
+			if edit != nil {
+				var err error
+				if o, err = store.Update(salesAdmin, s, o.ID, 0, func(o *model.Opportunity) error { edit(o); return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return o
+		}
+		deal("A", "qualify", "1000", "EUR", "2026-02-10", nil)                             // weighted 100
+		deal("B", "proposal", "2000", "USD", "2026-02-20", nil)                            // 1000 EUR, weighted 500
+		deal("C", "negotiation", "3000", "EUR", "2026-03-05", func(o *model.Opportunity) { // won
+			o.Outcome = model.OutcomeWon
+		})
+		deal("D", "qualify", "500", "EUR", "2026-03-07", func(o *model.Opportunity) { // lost to Rival
+			o.Outcome, o.OutcomeReason, o.LostToID = model.OutcomeLost, "price", &rival.ID
+		})
+
+		year := "from=2026-01-01&to=2027-01-01&tz=Europe/Berlin"
+		pbs := runReport(t, s, salesAdmin, "pipeline_by_stage", "")
+		if len(pbs.Rows) != 3 || cell(t, pbs, "qualify", "deals") != int64(1) || money(cell(t, pbs, "proposal", "amount")) != "1000.00" ||
+			money(cell(t, pbs, "proposal", "weighted")) != "500.00" || pbs.Currency != "EUR" {
+			t.Errorf("pipeline by stage %v", pbs.Rows)
+		}
+		fc := runReport(t, s, salesAdmin, "forecast", year)
+		if money(cell(t, fc, "2026-02", "weighted")) != "600.00" || money(cell(t, fc, "2026-02", "best_case")) != "1000.00" ||
+			money(cell(t, fc, "2026-03", "closed_won")) != "3000.00" || cell(t, fc, "2026-03", "deals") != int64(1) {
+			t.Errorf("forecast by month %v", fc.Rows)
+		}
+		byRep := runReport(t, s, salesAdmin, "forecast", year+"&group=owner")
+		if cell(t, byRep, rep.ID, "label") != rep.Name || money(cell(t, byRep, rep.ID, "weighted")) != "600.00" {
+			t.Errorf("forecast by rep %v", byRep.Rows)
+		}
+		if q := runReport(t, s, salesAdmin, "forecast", year+"&group=quarter"); money(cell(t, q, "2026-Q1", "pipeline")) != "1000.00" {
+			t.Errorf("forecast by quarter %v", q.Rows)
+		}
+		wl := runReport(t, s, salesAdmin, "win_loss_by_reason", "")
+		if cell(t, wl, "lost", "reason") != "price" || cell(t, wl, "won", "deals") != int64(1) {
+			t.Errorf("win/loss %v", wl.Rows)
+		}
+		wr := runReport(t, s, salesAdmin, "win_rate_by_rep", "")
+		if money(cell(t, wr, rep.ID, "win_rate")) != "50.00" {
+			t.Errorf("win rate %v", wr.Rows)
+		}
+		cw := runReport(t, s, salesAdmin, "competitor_win_loss", "")
+		if cell(t, cw, rival.ID, "deals") != int64(2) || cell(t, cw, rival.ID, "lost_to") != int64(1) || cell(t, cw, rival.ID, "won") != int64(1) {
+			t.Errorf("competitors %v", cw.Rows)
+		}
+		roi := runReport(t, s, salesAdmin, "campaign_roi", year)
+		if money(cell(t, roi, camp.ID, "revenue")) != "3000.00" || money(cell(t, roi, camp.ID, "roi")) != "200.00" {
+			t.Errorf("campaign ROI %v", roi.Rows)
+		}
+		funnel := runReport(t, s, salesAdmin, "stage_funnel", "")
+		if cell(t, funnel, "qualify", "reached") != int64(2) || cell(t, funnel, "negotiation", "won") != int64(1) {
+			t.Errorf("funnel %v", funnel.Rows)
+		}
+		for _, name := range []string{"expected_revenue_by_close_month", "sales_cycle_length", "stalled_deals", "overdue_next_steps",
+			"top_accounts", "territory_performance", "lead_source_effectiveness", "leads_by_status", "activities_per_rep", "call_time_per_rep"} {
+			runReport(t, s, salesAdmin, name, year)
+		}
+
+		// Another rep sees none of these team-scoped deals.
+		other := newUser(t, s, "other@example.com", model.RoleAgent)
+		otherCtx := model.WithActor(context.Background(), model.Actor{UserID: other.ID, Role: model.RoleAgent})
+		if res := runReport(t, s, otherCtx, "forecast", year); len(res.Rows) != 0 {
+			t.Errorf("another rep sees %v", res.Rows)
+		}
+	})
+}
+
+func TestReportParams(t *testing.T) {
+	info, _ := store.ReportInfo("forecast")
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for _, bad := range []string{"from=2026-13-01", "to=2020-01-01", "tz=Mars/Olympus", "group=planet", "bogus=1", "from=2026-01-01&to=2050-01-01"} {
+		q, _ := url.ParseQuery(bad)
+		if _, err := model.ParseReportParams(info, q, now); model.ErrorCode(err) != model.EINVALID {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	p, err := model.ParseReportParams(info, url.Values{"tz": {"Asia/Tokyo"}}, now)
+	if err != nil || p.From.Format(time.RFC3339) != "2026-01-01T00:00:00+09:00" || p.Values["group"] != "month" {
+		t.Errorf("%+v %v", p, err)
+	}
+}
+
+// newUser stores a user with a role.
+func newUser(t *testing.T, s *store.Store, email, role string) *model.User {
+	t.Helper()
+	u := &model.User{Email: email, Name: "User " + email, Role: role}
+	if err := s.CreateUser(salesAdmin, u, ""); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// createAny stores a competitor or a campaign.
+func createAny(s *store.Store, r model.Record) error {
+	switch x := r.(type) {
+	case *model.Competitor:
+		return store.Create(salesAdmin, s, x)
+	case *model.Campaign:
+		return store.Create(salesAdmin, s, x)
+	}
+	return nil
+}

@@ -20,7 +20,7 @@ func (a *API) mountReports(r *mux.Router) {
 		summary: "Every built-in report with its parameters and columns", schema: "ReportList"}, a.listReports)
 	a.handle(r, http.MethodGet, "/reports/{name}", operation{id: "run_report", tag: "Reports",
 		summary: "Run a report: from, to (exclusive dates), tz, the report's own parameters, format=json|csv|xlsx",
-		schema: "ReportResult", params: []string{"from", "to", "tz", "format"}}, a.runReport)
+		schema:  "ReportResult", params: []string{"from", "to", "tz", "format"}}, a.runReport)
 }
 
 func (a *API) listReports(w http.ResponseWriter, r *http.Request) {

@@ -34,6 +34,9 @@ type Change struct {
 	At       time.Time              `gorm:"not null" json:"at"`
 	Fields   map[string]FieldChange `gorm:"serializer:json" json:"fields"`
 	Snapshot RawJSON                `gorm:"type:text" json:"snapshot"`
+	// Event names the domain event the change is, beyond its op
+	// ("quote.accepted"); empty for plain writes.
+	Event string `gorm:"size:64" json:"event,omitempty"`
 }
 
 // TableName keeps the feed table's name explicit.

@@ -186,7 +186,8 @@ var EventOps = map[string]string{OpCreate: "created", OpUpdate: "updated", OpDel
 // request.status_changed).
 // Endpoints themselves are left out: their headers may hold receivers'
 // credentials.
-var EventEntities = []string{"account", "contact", "activity", "attachment", "user", "team", "territory"}
+var EventEntities = []string{"account", "contact", "activity", "attachment", "user", "team", "territory",
+	"product", "price_list", "quote", "order"}
 
 // IsEvent reports whether feed row c is an event endpoints may receive.
 func IsEvent(c *Change) bool { return slices.Contains(EventEntities, c.Entity) && EventOps[c.Op] != "" }

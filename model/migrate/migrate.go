@@ -20,6 +20,7 @@ var bodies = []string{
 	m0003DAV,
 	m0004Webhooks,
 	m0005Inbound,
+	m0006Commerce,
 	m0007Sales,
 }
 

@@ -92,10 +92,14 @@ func (s *Store) copyChanges(ctx context.Context, st *txState, changes []*model.C
 		if c.ActorID != "" {
 			actorID = c.ActorID
 		}
-		rows[i] = []any{c.Entity, c.RecordID, c.Op, c.Version, actorID, c.Actor, c.At, string(fields), string(c.Snapshot)}
+		var event any
+		if c.Event != "" {
+			event = c.Event
+		}
+		rows[i] = []any{c.Entity, c.RecordID, c.Op, c.Version, actorID, c.Actor, c.At, string(fields), string(c.Snapshot), event}
 	}
 	return s.copyRows(ctx, st, "changes",
-		[]string{"entity", "record_id", "op", "version", "actor_id", "actor", "at", "fields", "snapshot"}, rows)
+		[]string{"entity", "record_id", "op", "version", "actor_id", "actor", "at", "fields", "snapshot", "event"}, rows)
 }
 
 // Changes returns up to limit feed rows after seq since, oldest first, that

@@ -25,8 +25,12 @@ type Contact struct {
 	Phones       []Labeled      `gorm:"serializer:json" json:"phones"`
 	Addresses    []Address      `gorm:"serializer:json" json:"addresses"`
 	URLs         []Labeled      `gorm:"serializer:json" json:"urls"`
-	DAV          DAVLink        `gorm:"embedded;embeddedPrefix:dav_" json:"dav"`
-	SortName     string         `gorm:"size:400;not null" json:"-"`
+	// Unsubscribed says the person wants no marketing: mailing lists and
+	// campaigns filled from lists leave them out. vCards do not carry it.
+	Unsubscribed   bool       `gorm:"not null" json:"unsubscribed"`
+	UnsubscribedAt *time.Time `json:"unsubscribed_at"`
+	DAV            DAVLink    `gorm:"embedded;embeddedPrefix:dav_" json:"dav"`
+	SortName       string     `gorm:"size:400;not null" json:"-"`
 }
 
 // Entity implements Record.
@@ -63,6 +67,9 @@ func (c *Contact) Normalize() {
 	c.URLs = cleanLabeled(c.URLs, "work")
 	c.Tags = cleanTags(c.Tags)
 	c.DAV.normalize()
+	if !c.Unsubscribed {
+		c.UnsubscribedAt = nil
+	}
 	if c.CustomFields == nil {
 		c.CustomFields = map[string]any{}
 	}

@@ -13,16 +13,19 @@ import (
 // and support issues add "lead" and "request".
 const (
 	TargetContact = "contact"
+	TargetLead    = "lead"
 )
 
 // IntakeTargets lists the targets inbound forms and hooks may have.
-var IntakeTargets = []string{TargetContact}
+var IntakeTargets = []string{TargetContact, TargetLead}
 
 // IntakeFields lists, per target, the flat fields a form or hook may fill.
 // "custom_fields.<name>" fills a custom field in addition.
 var IntakeFields = map[string][]string{
 	TargetContact: {"first_name", "middle_name", "last_name", "display_name", "title", "email", "phone", "mobile",
 		"company", "website", "language", "birthday", "notes", "tags", "street", "city", "region", "postal_code", "country"},
+	TargetLead: {"first_name", "last_name", "display_name", "title", "email", "phone", "mobile", "company", "industry",
+		"website", "language", "source", "campaign_id", "notes", "tags", "street", "city", "region", "postal_code", "country"},
 }
 
 // customFieldPrefix names a custom field in a mapping.
@@ -142,33 +145,9 @@ func (r *IntakeRules) complete(in Intake) (Intake, error) {
 // company (which the store resolves to an account).
 func (in Intake) Contact() (c *Contact, company string, err error) {
 	c = &Contact{FirstName: in["first_name"], MiddleName: in["middle_name"], LastName: in["last_name"],
-		DisplayName: in["display_name"], Title: in["title"], Language: in["language"], Notes: in["notes"]}
-	add := func(list []Labeled, typ, v string) []Labeled {
-		if v == "" {
-			return list
-		}
-		return append(list, Labeled{Type: typ, Value: v})
-	}
-	c.Emails = add(nil, "work", in["email"])
-	c.Phones = add(add(nil, "work", in["phone"]), "mobile", in["mobile"])
-	c.URLs = add(nil, "work", in["website"])
-	for t := range strings.SplitSeq(in["tags"], ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			c.Tags = append(c.Tags, t)
-		}
-	}
-	a := Address{Type: "work", Street: in["street"], City: in["city"], Region: in["region"], PostalCode: in["postal_code"], Country: in["country"]}
-	if a != (Address{Type: "work"}) {
-		c.Addresses = []Address{a}
-	}
-	for field, v := range in {
-		if name, ok := strings.CutPrefix(field, customFieldPrefix); ok && v != "" {
-			if c.CustomFields == nil {
-				c.CustomFields = map[string]any{}
-			}
-			c.CustomFields[name] = v
-		}
-	}
+		DisplayName: in["display_name"], Title: in["title"], Language: in["language"], Notes: in["notes"],
+		Emails: in.labeled("email"), Phones: in.labeled("phone", "mobile"), URLs: in.labeled("website"),
+		Tags: in.tags(), Addresses: in.addresses(), CustomFields: in.customFields()}
 	if b := in["birthday"]; b != "" {
 		d, err := ParseDate(b)
 		if err != nil {
@@ -177,6 +156,68 @@ func (in Intake) Contact() (c *Contact, company string, err error) {
 		c.Birthday = &d
 	}
 	return c, in["company"], nil
+}
+
+// Lead builds the lead an intake describes.
+func (in Intake) Lead() *Lead {
+	l := &Lead{FirstName: in["first_name"], LastName: in["last_name"], DisplayName: in["display_name"], Title: in["title"],
+		Company: in["company"], Industry: in["industry"], Website: in["website"], Language: in["language"],
+		Source: in["source"], Notes: in["notes"], Emails: in.labeled("email"), Phones: in.labeled("phone", "mobile"),
+		Tags: in.tags(), Addresses: in.addresses(), CustomFields: in.customFields()}
+	if id := in["campaign_id"]; id != "" {
+		l.CampaignID = &id
+	}
+	return l
+}
+
+// labeled lists the values of fields with their labels: "email" and
+// "phone" are work values, "mobile" a mobile one.
+func (in Intake) labeled(fields ...string) []Labeled {
+	var out []Labeled
+	for _, f := range fields {
+		typ := "work"
+		if f == "mobile" {
+			typ = "mobile"
+		}
+		if v := in[f]; v != "" {
+			out = append(out, Labeled{Type: typ, Value: v})
+		}
+	}
+	return out
+}
+
+// tags splits the comma-separated tags field.
+func (in Intake) tags() []string {
+	var out []string
+	for t := range strings.SplitSeq(in["tags"], ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// addresses is the work address the address fields give, if any.
+func (in Intake) addresses() []Address {
+	a := Address{Type: "work", Street: in["street"], City: in["city"], Region: in["region"], PostalCode: in["postal_code"], Country: in["country"]}
+	if a == (Address{Type: "work"}) {
+		return nil
+	}
+	return []Address{a}
+}
+
+// customFields collects the custom_fields.<name> values.
+func (in Intake) customFields() map[string]any {
+	var out map[string]any
+	for field, v := range in {
+		if name, ok := strings.CutPrefix(field, customFieldPrefix); ok && v != "" {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // fieldErr is an EINVALID error about one field.
@@ -275,8 +316,8 @@ type InboundHook struct {
 	// Key is the hook's public name in its URL; the server makes it.
 	Key  string `gorm:"size:64;not null" json:"key"`
 	Name string `gorm:"size:200;not null" json:"name"`
-	// MatchOn, when "email", updates the contact that has the payload's
-	// e-mail address instead of creating another one.
+	// MatchOn, when "email", updates the contact (or the unconverted lead)
+	// that has the payload's e-mail address instead of creating another one.
 	MatchOn string `gorm:"size:32" json:"match_on"`
 	// Secret is the sender's signing secret ("whsec_…"); never shown again
 	// after it is set.

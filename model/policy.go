@@ -34,6 +34,9 @@ var Policies = map[string]Visibility{
 	"competitor":       AllStaff,
 	"lead":             TeamScoped,
 	"campaign":         AllStaff,
+	"campaign_member":  AllStaff,
+	"mailing_list":     AllStaff,
+	"script":           AllStaff, // only admins write
 	"product":          AllStaff, // only admins write
 	"price_list":       AllStaff, // only admins write
 	"exchange_rate":    AllStaff, // only admins write
@@ -109,7 +112,8 @@ func CanWrite(a Actor, entity, ownerID, teamID string) bool {
 // adminWritten are the entities every employee reads but only admins
 // change: the organisation and the sales set-up.
 var adminWritten = map[string]bool{"user": true, "team": true, "territory": true,
-	"pipeline": true, "product": true, "price_list": true, "exchange_rate": true}
+	"pipeline": true, "product": true, "price_list": true, "exchange_rate": true,
+	"script": true}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

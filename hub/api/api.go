@@ -90,6 +90,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountInbound(r)
 	a.mountCommerce(r)
 	a.mountSales(r)
+	a.mountMarketing(r)
 	a.mountReports(r)
 }
 

@@ -22,6 +22,7 @@ var bodies = []string{
 	m0005Inbound,
 	m0006Commerce,
 	m0007Sales,
+	m0008Marketing,
 }
 
 // Latest is the newest schema version this build knows.

@@ -79,15 +79,16 @@ type Submission struct {
 }
 
 // SubmitWebForm turns a form submission into its target in one
-// transaction: a contact (a new one, or the live contact that already has
-// the submitted e-mail address, which a public form never changes) and a
-// note on its timeline with everything submitted. It returns the contact.
+// transaction: a contact or lead (a new one, or the live contact, or
+// unconverted lead, that already has the submitted e-mail address, which a
+// public form never changes) and a note on its timeline with everything
+// submitted. It returns the contact or lead.
 func (s *Store) SubmitWebForm(ctx context.Context, f *model.WebForm, in model.Intake, sub Submission) (string, error) {
 	ctx = model.WithActor(ctx, intakeActor("web form", f.Name))
 	var id string
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		if id, err = s.contactFromIntake(ctx, in, f.OwnerID, false); err != nil {
+		if id, err = s.recordFromIntake(ctx, &f.IntakeRules, in, false); err != nil {
 			return err
 		}
 		desc := intakeSummary(in) + fmt.Sprintf("\nfrom %s (%s)", sub.ClientIP, sub.UserAgent)
@@ -95,7 +96,12 @@ func (s *Store) SubmitWebForm(ctx context.Context, f *model.WebForm, in model.In
 			desc += "\non " + sub.Referer
 		}
 		note := &model.Activity{Kind: model.KindNote, Subject: "Web form “" + f.Name + "” submitted", Description: desc,
-			ContactID: &id, OwnerID: f.OwnerID, Tags: []string{"web-form"}, Links: []model.Link{{Entity: "web_form", ID: f.ID}}}
+			OwnerID: f.OwnerID, Tags: []string{"web-form"}, Links: []model.Link{{Entity: "web_form", ID: f.ID}}}
+		if f.Target == model.TargetLead {
+			note.Links = append(note.Links, model.Link{Entity: "lead", ID: id})
+		} else {
+			note.ContactID = &id
+		}
 		return Create(ctx, s, note)
 	})
 	return id, err
@@ -231,7 +237,7 @@ func (s *Store) intakeMessage(ctx context.Context, h *model.InboundHook, msg *mo
 	err := s.WithTx(model.WithActor(ctx, intakeActor("inbound hook", h.Name)), func(ctx context.Context) error {
 		in, err := h.Intake(msg.Payload)
 		if err == nil {
-			id, err = s.contactFromIntake(ctx, in, h.OwnerID, h.MatchOn == "email")
+			id, err = s.recordFromIntake(ctx, &h.IntakeRules, in, h.MatchOn == "email")
 		}
 		return err
 	})

@@ -26,6 +26,9 @@ type ListParams struct {
 	Q      string            // names, e-mails, phones, company
 	Equals map[string]string // field → value equality filters from the query string
 	Filter model.Filter
+	// within narrows the list further (a mailing list's members); only
+	// store functions set it.
+	within func(q *gorm.DB) *gorm.DB
 }
 
 // Page is one page of results; NextCursor is empty on the last page.
@@ -71,6 +74,9 @@ func List[T any, P RecordPtr[T]](ctx context.Context, s *Store, p ListParams) (P
 	}
 	if q, err = applyFilters(q, entity, cols, p); err != nil {
 		return page, err
+	}
+	if p.within != nil {
+		q = p.within(q)
 	}
 	q = s.applySearch(q, entity, p.Q)
 	order, err := parseSort(cols, p.Sort, entity)

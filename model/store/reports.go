@@ -3,17 +3,13 @@ package store
 import (
 	"context"
 	"database/sql/driver"
-	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	sqlite "github.com/glebarez/go-sqlite"
 	"gorm.io/gorm"
 
 	"rapport/model"
-	"rapport/model/migrate"
 )
 
 // ReportResult is one run of a report: its columns and rows, money in
@@ -159,76 +155,24 @@ func normalizeNumber(v any) any {
 	return v
 }
 
-// bucket is the SQL for the time bucket (model.BucketLabel) of column in
-// the run's time zone; date columns (YYYY-MM-DD text) have no zone.
-func (r *reportRun) bucket(column, unit string, isDate bool) (string, []any) {
-	tz := r.p.TZ.String()
-	if r.s.engine != migrate.Postgres {
-		if isDate && unit != "week" {
-			return dateBucket(column, unit), nil
-		}
-		if isDate {
-			tz = ""
-		}
-		return "rapport_bucket(" + column + ", ?, ?)", []any{unit, tz}
-	}
-	format := map[string]string{"day": "YYYY-MM-DD", "week": "YYYY-MM-DD", "month": "YYYY-MM", "quarter": `YYYY-"Q"Q`, "year": "YYYY"}[unit]
-	if isDate {
-		return "to_char(date_trunc('" + unit + "', CAST(" + column + " AS date)), '" + format + "')", nil
-	}
-	return "to_char(date_trunc('" + unit + "', " + column + " AT TIME ZONE ?), '" + format + "')", []any{tz}
-}
-
-// dateBucket buckets a YYYY-MM-DD text column in plain SQL (a call into Go
-// per row costs more than the rest of a report): day, month, quarter, year.
-func dateBucket(column, unit string) string {
-	switch unit {
-	case "day":
-		return column
-	case "quarter":
-		return "substr(" + column + ", 1, 4) || '-Q' || ((CAST(substr(" + column + ", 6, 2) AS INTEGER) + 2) / 3)"
-	case "year":
-		return "substr(" + column + ", 1, 4)"
-	}
-	return "substr(" + column + ", 1, 7)"
-}
-
-// registerSQLiteFunctions adds rapport_bucket(value, unit, tz) to SQLite,
-// which has no time zones: the bucket is computed by model.BucketLabel.
-var registerSQLiteFunctions = sync.OnceValue(func() error {
-	return sqlite.RegisterDeterministicScalarFunction("rapport_bucket", 3, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		t, ok := sqliteTime(args[0])
-		if !ok {
-			return nil, nil
-		}
-		unit, _ := args[1].(string)
-		if tz, _ := args[2].(string); tz != "" {
-			loc, err := time.LoadLocation(tz)
-			if err != nil {
-				return nil, fmt.Errorf("rapport_bucket: %w", err)
-			}
-			t = t.In(loc)
-		}
-		return model.BucketLabel(t, unit), nil
-	})
-})
-
-// sqliteTimeLayouts are the forms SQLite holds times and dates in.
-var sqliteTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999Z07:00",
+// storedTimeLayouts are the forms SQLite returns times and dates in.
+var storedTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999Z07:00",
 	"2006-01-02 15:04:05.999999999", "2006-01-02"}
 
-func sqliteTime(v driver.Value) (time.Time, bool) {
+// scannedTime reads a time a raw query returned: a time.Time from
+// PostgreSQL, text from SQLite.
+func scannedTime(v driver.Value) (time.Time, bool) {
 	switch x := v.(type) {
 	case time.Time:
 		return x, true
 	case string:
-		for _, l := range sqliteTimeLayouts {
+		for _, l := range storedTimeLayouts {
 			if t, err := time.Parse(l, x); err == nil {
 				return t, true
 			}
 		}
 	case []byte:
-		return sqliteTime(string(x))
+		return scannedTime(string(x))
 	}
 	return time.Time{}, false
 }

@@ -46,11 +46,7 @@ const (
 	EventQuoteSent     = "quote.sent"
 	EventQuoteAccepted = "quote.accepted"
 	EventQuoteRejected = "quote.rejected"
-	EventOrderCreated  = "order.created"
 )
-
-// CommerceEvents lists the domain events of quotes and orders.
-var CommerceEvents = []string{EventQuoteSent, EventQuoteAccepted, EventQuoteRejected, EventOrderCreated}
 
 // quoteEvents maps actions to the domain event they record.
 var quoteEvents = map[string]string{ActionSend: EventQuoteSent, ActionAccept: EventQuoteAccepted, ActionReject: EventQuoteRejected}

@@ -187,7 +187,8 @@ var EventOps = map[string]string{OpCreate: "created", OpUpdate: "updated", OpDel
 // Endpoints themselves are left out: their headers may hold receivers'
 // credentials.
 var EventEntities = []string{"account", "contact", "activity", "attachment", "user", "team", "territory",
-	"product", "price_list", "quote", "order"}
+	"product", "price_list", "quote", "order", "pipeline", "opportunity", "competitor", "lead", "campaign",
+	"campaign_member", "mailing_list", "script"}
 
 // IsEvent reports whether feed row c is an event endpoints may receive.
 func IsEvent(c *Change) bool { return slices.Contains(EventEntities, c.Entity) && EventOps[c.Op] != "" }
@@ -195,13 +196,17 @@ func IsEvent(c *Change) bool { return slices.Contains(EventEntities, c.Entity) &
 // EventType names the event a feed row is: "contact.updated".
 func EventType(c *Change) string { return c.Entity + "." + EventOps[c.Op] }
 
-// EventTypes lists every event type, sorted.
+// EventTypes lists every event type, sorted: each entity's created,
+// updated and deleted, and the domain events.
 func EventTypes() []string {
 	out := []string{EventPing}
 	for _, e := range EventEntities {
 		for _, op := range []string{"created", "updated", "deleted"} {
 			out = append(out, e+"."+op)
 		}
+	}
+	for e := range DomainEvents {
+		out = append(out, e)
 	}
 	slices.Sort(out)
 	return out

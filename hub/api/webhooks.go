@@ -459,6 +459,9 @@ var eventCatalogue = sync.OnceValue(func() []EventType {
 			"properties": map[string]any{"endpoint_id": map[string]any{"type": "string"}}}
 		if typ != model.EventPing {
 			desc = eventDescription(entity, op)
+			if d, ok := model.DomainEvents[typ]; ok {
+				desc = d
+			}
 			// A thin endpoint gets only the id and version; every record also has those.
 			data = map[string]any{"anyOf": []any{records[entity], thin}}
 		}

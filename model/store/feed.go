@@ -45,6 +45,7 @@ func (s *Store) queueChange(ctx context.Context, rec model.Record, op string, fi
 	st.changes = append(st.changes, &pendingChange{&model.Change{
 		Entity: rec.Entity(), RecordID: m.ID, Op: op, Version: m.Version,
 		ActorID: a.UserID, Actor: a.Name, At: m.UpdatedAt, Fields: fields, Snapshot: snap,
+		Event: model.DomainEvent(rec.Entity(), op, fields),
 	}})
 	return nil
 }

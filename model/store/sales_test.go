@@ -192,3 +192,49 @@ func TestConvertLead(t *testing.T) {
 		}
 	})
 }
+
+func TestSalesDomainEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		newPipeline(t, s, "New business")
+		o := &model.Opportunity{Name: "Deal", Currency: "EUR"}
+		if err := store.Create(salesAdmin, s, o); err != nil {
+			t.Fatal(err)
+		}
+		steps := []func(o *model.Opportunity){
+			func(o *model.Opportunity) { o.Stage = "proposal" },
+			func(o *model.Opportunity) { o.Amount = model.Dec("5") },
+			func(o *model.Opportunity) { o.Outcome = model.OutcomeWon },
+			func(o *model.Opportunity) { o.Outcome = model.OutcomeOpen },
+			func(o *model.Opportunity) { o.Outcome, o.OutcomeReason = model.OutcomeDisqualified, "no budget" },
+		}
+		for _, step := range steps {
+			if _, err := store.Update(salesAdmin, s, o.ID, 0, func(o *model.Opportunity) error { step(o); return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hist, _ := s.History(salesAdmin, "opportunity", o.ID)
+		var got []string
+		for _, c := range hist {
+			got = append(got, c.Event)
+		}
+		want := []string{"", model.EventOpportunityStageChanged, "", model.EventOpportunityWon, "", model.EventOpportunityLost}
+		if len(got) != len(want) {
+			t.Fatalf("%q", got)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("events %q, want %q", got, want)
+			}
+		}
+		l := &model.Lead{LastName: "Lead"}
+		if err := store.Create(salesAdmin, s, l); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ConvertLead(salesAdmin, l.ID, store.LeadConversion{}); err != nil {
+			t.Fatal(err)
+		}
+		if hist, _ := s.History(salesAdmin, "lead", l.ID); hist[len(hist)-1].Event != model.EventLeadConverted {
+			t.Errorf("%+v", hist[len(hist)-1])
+		}
+	})
+}

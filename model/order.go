@@ -134,7 +134,8 @@ func (o *Order) Validate() error {
 // Refs implements Referrer.
 func (o *Order) Refs() []Ref {
 	return []Ref{{"account_id", "account", o.AccountID}, {"contact_id", "contact", o.ContactID},
-		{"owner_id", "user", o.OwnerID}, {"team_id", "team", o.TeamID}, {"price_list_id", "price_list", o.PriceListID}}
+		{"opportunity_id", "opportunity", o.OpportunityID}, {"owner_id", "user", o.OwnerID}, {"team_id", "team", o.TeamID},
+		{"price_list_id", "price_list", o.PriceListID}}
 }
 
 // SearchKeys implements Searchable: the number and the external reference.

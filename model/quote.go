@@ -143,7 +143,8 @@ func (q *Quote) Validate() error {
 // arrives with the pipelines).
 func (q *Quote) Refs() []Ref {
 	return []Ref{{"account_id", "account", q.AccountID}, {"contact_id", "contact", q.ContactID},
-		{"owner_id", "user", q.OwnerID}, {"team_id", "team", q.TeamID}, {"price_list_id", "price_list", q.PriceListID}}
+		{"opportunity_id", "opportunity", q.OpportunityID}, {"owner_id", "user", q.OwnerID}, {"team_id", "team", q.TeamID},
+		{"price_list_id", "price_list", q.PriceListID}}
 }
 
 // SearchKeys implements Searchable: the number finds a quote.

@@ -23,8 +23,23 @@ func (s *Store) QuoteAction(ctx context.Context, id string, ifVersion int64, act
 	}
 	return editRecord(ctx, s, id, ifVersion, func(ctx context.Context, q *model.Quote) (map[string]model.FieldChange, string, error) {
 		event, err := q.Move(action, reason, now())
+		if err == nil && action == model.ActionAccept && q.OpportunityID != nil {
+			err = s.applyAcceptedQuote(ctx, q)
+		}
 		return nil, event, err
 	})
+}
+
+// applyAcceptedQuote makes the accepted quote's net total the amount of
+// its opportunity, in the quote's currency, in the accepting transaction.
+// Winning the deal stays the rep's call (an order or a contract may still
+// be missing).
+func (s *Store) applyAcceptedQuote(ctx context.Context, q *model.Quote) error {
+	_, err := Update(ctx, s, *q.OpportunityID, 0, func(o *model.Opportunity) error {
+		o.Amount, o.Currency = q.NetTotal, q.Currency
+		return nil
+	})
+	return prefixFields(err, "opportunity.")
 }
 
 // ReviseQuote copies a sent, rejected or expired quote into its next

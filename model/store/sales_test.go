@@ -238,3 +238,37 @@ func TestSalesDomainEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestAcceptedQuoteUpdatesOpportunity: accepting a quote makes its net
+// total the deal's amount; a quote cannot name a deal that does not exist.
+func TestAcceptedQuoteUpdatesOpportunity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		newPipeline(t, s, "New business")
+		f := newCommerce(t, s)
+		o := &model.Opportunity{Name: "Deal", Amount: model.Dec("1"), Currency: "USD"}
+		if err := store.Create(salesAdmin, s, o); err != nil {
+			t.Fatal(err)
+		}
+		q := f.quote()
+		q.OpportunityID = &o.ID
+		if _, err := s.CreateQuote(salesAdmin, q, []model.LineInput{{ProductID: &f.gadget.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []string{model.ActionSend, model.ActionAccept} {
+			if _, err := s.QuoteAction(salesAdmin, q.ID, 0, a, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q, _ = store.Get[model.Quote](salesAdmin, s, q.ID)
+		got, _ := store.Get[model.Opportunity](salesAdmin, s, o.ID)
+		if !got.Amount.Equal(q.NetTotal.Decimal) || got.Currency != q.Currency || got.Version != 2 {
+			t.Fatalf("deal %s %s v%d, quote net %s %s", got.Amount, got.Currency, got.Version, q.NetTotal, q.Currency)
+		}
+		bad := f.quote()
+		missing := "01a21ae3-0000-7000-8000-000000000000"
+		bad.OpportunityID = &missing
+		if _, err := s.CreateQuote(salesAdmin, bad, nil); model.ErrorCode(err) != model.EINVALID {
+			t.Errorf("a quote for no deal: %v", err)
+		}
+	})
+}

@@ -19,6 +19,9 @@ type Account struct {
 	SortName     string         `gorm:"size:300;not null" json:"-"`
 }
 
+// Assignment implements Assignable.
+func (a *Account) Assignment() (*string, **string, **string) { return a.TerritoryID, &a.OwnerID, &a.TeamID }
+
 // Entity implements Record.
 func (*Account) Entity() string { return "account" }
 

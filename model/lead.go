@@ -62,6 +62,9 @@ type Lead struct {
 	SortName      string  `gorm:"size:400;not null" json:"-"`
 }
 
+// Assignment implements Assignable.
+func (l *Lead) Assignment() (*string, **string, **string) { return l.TerritoryID, &l.OwnerID, &l.TeamID }
+
 // Entity implements Record.
 func (*Lead) Entity() string { return "lead" }
 

@@ -102,19 +102,27 @@ func (t *Team) Validate() error {
 	return fe.Err()
 }
 
-// Territory is a sales area (region, country, industry segment).
+// Territory is a sales area (region, country, industry segment). New
+// leads, deals and accounts in it go to its rep and team (assignment).
 type Territory struct {
 	Meta
 	Name        string  `gorm:"size:200;not null" json:"name"`
 	Description string  `json:"description"`
 	ParentID    *string `gorm:"size:36" json:"parent_id"`
+	OwnerID     *string `gorm:"size:36" json:"owner_id"` // the rep new records here are assigned to
+	TeamID      *string `gorm:"size:36" json:"team_id"`  // the team they are assigned to
 }
 
 // Entity implements Record.
 func (*Territory) Entity() string { return "territory" }
 
 // Normalize implements Record.
-func (t *Territory) Normalize() { t.Name = strings.TrimSpace(t.Name); emptyToNil(&t.ParentID) }
+func (t *Territory) Normalize() {
+	t.Name = strings.TrimSpace(t.Name)
+	emptyToNil(&t.ParentID)
+	emptyToNil(&t.OwnerID)
+	emptyToNil(&t.TeamID)
+}
 
 // Validate implements Record.
 func (t *Territory) Validate() error {
@@ -123,6 +131,8 @@ func (t *Territory) Validate() error {
 		fe.Add("name", "required")
 	}
 	validateRef(fe, "parent_id", t.ParentID)
+	validateRef(fe, "owner_id", t.OwnerID)
+	validateRef(fe, "team_id", t.TeamID)
 	return fe.Err()
 }
 
@@ -135,7 +145,16 @@ func (u *User) Refs() []Ref {
 func (t *Team) Refs() []Ref { return []Ref{{"manager_id", "user", t.ManagerID}} }
 
 // Refs implements Referrer.
-func (t *Territory) Refs() []Ref { return []Ref{{"parent_id", "territory", t.ParentID}} }
+func (t *Territory) Refs() []Ref {
+	return []Ref{{"parent_id", "territory", t.ParentID}, {"owner_id", "user", t.OwnerID}, {"team_id", "team", t.TeamID}}
+}
+
+// Assignable is implemented by records that territory assignment routes
+// to a rep and team: it returns the record's territory and where its owner
+// and team are kept.
+type Assignable interface {
+	Assignment() (territoryID *string, ownerID, teamID **string)
+}
 
 // SearchKeys implements Searchable: name words, e-mail and username.
 func (u *User) SearchKeys() []SearchKey {

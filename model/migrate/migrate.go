@@ -23,6 +23,7 @@ var bodies = []string{
 	m0006Commerce,
 	m0007Sales,
 	m0008Marketing,
+	m0009Assignment,
 }
 
 // Latest is the newest schema version this build knows.

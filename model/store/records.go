@@ -77,13 +77,13 @@ func CreateMany[T any, P RecordPtr[T]](ctx context.Context, s *Store, recs []P) 
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
 		for i, rec := range recs {
+			assigned, err := s.assignByTerritory(ctx, rec)
 			rule := writeRules[rec.Entity()]
-			if rule == nil {
-				continue
+			if err == nil && rule != nil {
+				err = rule(ctx, s, rec, nil)
 			}
-			var err error
-			if err = rule(ctx, s, rec, nil); err == nil {
-				snaps[i], err = validate(rec) // the rule may have derived fields
+			if err == nil && (assigned || rule != nil) {
+				snaps[i], err = validate(rec) // fields were derived
 			}
 			if err != nil {
 				return err

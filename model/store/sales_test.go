@@ -272,3 +272,54 @@ func TestAcceptedQuoteUpdatesOpportunity(t *testing.T) {
 		}
 	})
 }
+
+// TestTerritoryAssignment: new deals, leads and accounts in a territory go
+// to its rep and team unless made for someone else; a deal takes its
+// account's territory.
+func TestTerritoryAssignment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		newPipeline(t, s, "New business")
+		team := &model.Team{Name: "North"}
+		if err := store.Create(salesAdmin, s, team); err != nil {
+			t.Fatal(err)
+		}
+		rep := newUser(t, s, "north.rep@example.com", model.RoleAgent)
+		other := newUser(t, s, "other.rep@example.com", model.RoleAgent)
+		north := &model.Territory{Name: "North", OwnerID: &rep.ID, TeamID: &team.ID}
+		if err := store.Create(salesAdmin, s, north); err != nil {
+			t.Fatal(err)
+		}
+		acct := &model.Account{Name: "Fjord AS", TerritoryID: &north.ID}
+		if err := store.Create(salesAdmin, s, acct); err != nil {
+			t.Fatal(err)
+		}
+		if *acct.OwnerID != rep.ID || *acct.TeamID != team.ID {
+			t.Errorf("account %+v", acct)
+		}
+		// A deal on the account: its territory, rep and team.
+		o := &model.Opportunity{Name: "Fjord deal", AccountID: &acct.ID, Currency: "EUR"}
+		if err := store.Create(salesAdmin, s, o); err != nil {
+			t.Fatal(err)
+		}
+		if o.TerritoryID == nil || *o.TerritoryID != north.ID || *o.OwnerID != rep.ID || *o.TeamID != team.ID {
+			t.Errorf("deal %+v", o)
+		}
+		// A lead a rep creates in the territory goes to the territory's rep.
+		otherCtx := model.WithActor(context.Background(), model.Actor{UserID: other.ID, Name: other.Name, Role: model.RoleAgent})
+		l := &model.Lead{LastName: "Nordmann", TerritoryID: &north.ID}
+		if err := store.Create(otherCtx, s, l); err != nil {
+			t.Fatal(err)
+		}
+		if *l.OwnerID != rep.ID {
+			t.Errorf("lead owner %v", *l.OwnerID)
+		}
+		// Made for someone else on purpose: left alone.
+		mine := &model.Opportunity{Name: "Kept", TerritoryID: &north.ID, OwnerID: &other.ID, Currency: "EUR"}
+		if err := store.Create(salesAdmin, s, mine); err != nil {
+			t.Fatal(err)
+		}
+		if *mine.OwnerID != other.ID {
+			t.Errorf("explicit owner replaced: %v", *mine.OwnerID)
+		}
+	})
+}

@@ -20,7 +20,9 @@ type Account struct {
 }
 
 // Assignment implements Assignable.
-func (a *Account) Assignment() (*string, **string, **string) { return a.TerritoryID, &a.OwnerID, &a.TeamID }
+func (a *Account) Assignment() (*string, **string, **string) {
+	return a.TerritoryID, &a.OwnerID, &a.TeamID
+}
 
 // Entity implements Record.
 func (*Account) Entity() string { return "account" }

@@ -63,7 +63,9 @@ type Lead struct {
 }
 
 // Assignment implements Assignable.
-func (l *Lead) Assignment() (*string, **string, **string) { return l.TerritoryID, &l.OwnerID, &l.TeamID }
+func (l *Lead) Assignment() (*string, **string, **string) {
+	return l.TerritoryID, &l.OwnerID, &l.TeamID
+}
 
 // Entity implements Record.
 func (*Lead) Entity() string { return "lead" }

@@ -59,7 +59,9 @@ type Opportunity struct {
 func (Opportunity) TableName() string { return "opportunities" }
 
 // Assignment implements Assignable.
-func (o *Opportunity) Assignment() (*string, **string, **string) { return o.TerritoryID, &o.OwnerID, &o.TeamID }
+func (o *Opportunity) Assignment() (*string, **string, **string) {
+	return o.TerritoryID, &o.OwnerID, &o.TeamID
+}
 
 // Entity implements Record.
 func (*Opportunity) Entity() string { return "opportunity" }

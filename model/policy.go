@@ -21,30 +21,31 @@ const (
 // Policies maps entity names to their visibility. Later issues register
 // owner- or team-scoped entities (opportunities, quotes) here.
 var Policies = map[string]Visibility{
-	"account":          AllStaff,
-	"contact":          AllStaff,
-	"activity":         AllStaff,
-	"attachment":       AllStaff,
-	"team":             AllStaff,
-	"territory":        AllStaff,
-	"dav_collection":   OwnerOnly,
-	"webhook_endpoint": OwnerOnly, // admins' endpoints have no owner; a REST hook is its subscriber's
-	"pipeline":         AllStaff,  // only admins write (see CanWrite)
-	"opportunity":      TeamScoped,
-	"competitor":       AllStaff,
-	"lead":             TeamScoped,
-	"campaign":         AllStaff,
-	"campaign_member":  AllStaff,
-	"mailing_list":     AllStaff,
-	"script":           AllStaff, // only admins write
-	"product":          AllStaff, // only admins write
-	"price_list":       AllStaff, // only admins write
-	"exchange_rate":    AllStaff, // only admins write
-	"quote":            TeamScoped,
-	"order":            TeamScoped,
-	"web_form":         AdminOnly,
-	"inbound_hook":     AdminOnly,
-	"user":             AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
+	"account":           AllStaff,
+	"contact":           AllStaff,
+	"activity":          AllStaff,
+	"attachment":        AllStaff,
+	"team":              AllStaff,
+	"territory":         AllStaff,
+	"dav_collection":    OwnerOnly,
+	"webhook_endpoint":  OwnerOnly, // admins' endpoints have no owner; a REST hook is its subscriber's
+	"pipeline":          AllStaff,  // only admins write (see CanWrite)
+	"opportunity":       TeamScoped,
+	"competitor":        AllStaff,
+	"lead":              TeamScoped,
+	"campaign":          AllStaff,
+	"report_definition": OwnerOnly, // its author's; what it shows follows the runner's visibility
+	"campaign_member":   AllStaff,
+	"mailing_list":      AllStaff,
+	"script":            AllStaff, // only admins write
+	"product":           AllStaff, // only admins write
+	"price_list":        AllStaff, // only admins write
+	"exchange_rate":     AllStaff, // only admins write
+	"quote":             TeamScoped,
+	"order":             TeamScoped,
+	"web_form":          AdminOnly,
+	"inbound_hook":      AdminOnly,
+	"user":              AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
 }
 
 // PolicyFor returns the visibility of entity; unknown entities are admin-only

@@ -52,7 +52,7 @@ var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Acc
 	model.WebForm{}, model.InboundHook{}, model.InboundMessage{},
 	model.Pipeline{}, model.Stage{}, model.Opportunity{}, model.StageChange{}, model.Competitor{}, model.Lead{}, model.Campaign{},
 	model.MailingList{}, model.CampaignMember{}, ListMembersRequest{}, ListMembersAdded{}, ContactPage{}, CampaignMembersRequest{}, CampaignMembersFromList{}, model.FromListResult{}, CampaignMemberPage{},
-	model.Script{}, model.ScriptQuestion{}, model.ScriptRun{}, model.ScriptResult{}}
+	model.Script{}, model.ScriptQuestion{}, model.ScriptRun{}, model.ScriptResult{}, model.ReportDefinition{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {

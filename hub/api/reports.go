@@ -18,9 +18,59 @@ import (
 func (a *API) mountReports(r *mux.Router) {
 	a.handle(r, http.MethodGet, "/reports", operation{id: "list_reports", tag: "Reports",
 		summary: "Every built-in report with its parameters and columns", schema: "ReportList"}, a.listReports)
+	// Before /reports/{name}, which gorilla/mux would answer 405 for a POST.
+	a.handle(r, http.MethodPost, "/reports/query", operation{id: "query_report", tag: "Reports", kind: opCustom,
+		summary: "Run a report definition without saving it (from, to, tz and format in the query string)",
+		request: "ReportDefinition", schema: "ReportResult", params: []string{"from", "to", "tz", "format"}}, a.queryReport)
 	a.handle(r, http.MethodGet, "/reports/{name}", operation{id: "run_report", tag: "Reports",
 		summary: "Run a report: from, to (exclusive dates), tz, the report's own parameters, format=json|csv|xlsx",
 		schema:  "ReportResult", params: []string{"from", "to", "tz", "format"}}, a.runReport)
+	(&collection[model.ReportDefinition, *model.ReportDefinition]{api: a, path: "/report-definitions", tag: "Reports", filters: "entity owner_id"}).mount(r)
+	a.handle(r, http.MethodGet, "/report-definitions/{id}/run", operation{id: "run_report_definition", tag: "Reports",
+		summary: "Run a saved report definition with the caller's visibility", schema: "ReportResult",
+		params: []string{"from", "to", "tz", "format"}}, a.runDefinition)
+}
+
+// customInfo is the catalogue entry user-defined reports are parsed with:
+// from, to and tz only.
+var customInfo = model.ReportInfo{Name: "custom"}
+
+func (a *API) queryReport(w http.ResponseWriter, r *http.Request) {
+	var d model.ReportDefinition
+	if err := a.decodeStrict(w, r, &d); err != nil {
+		fail(w, r, err)
+		return
+	}
+	d.Meta = model.Meta{}
+	a.runCustom(w, r, &d)
+}
+
+func (a *API) runDefinition(w http.ResponseWriter, r *http.Request) {
+	d, err := store.Get[model.ReportDefinition](r.Context(), a.store, mux.Vars(r)["id"])
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	a.runCustom(w, r, d)
+}
+
+// runCustom runs a definition and answers in the asked format.
+func (a *API) runCustom(w http.ResponseWriter, r *http.Request, d *model.ReportDefinition) {
+	q := r.URL.Query()
+	format, err := reportFormat(q.Get("format"))
+	var p model.ReportParams
+	if err == nil {
+		p, err = model.ParseReportParams(customInfo, q, time.Now())
+	}
+	var res *store.ReportResult
+	if err == nil {
+		res, err = a.store.RunReportDefinition(r.Context(), d, p)
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeReport(w, r, res, format)
 }
 
 func (a *API) listReports(w http.ResponseWriter, r *http.Request) {
@@ -35,15 +85,11 @@ func (a *API) runReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	format := q.Get("format")
-	if format == "" {
-		format = "json"
+	format, err := reportFormat(q.Get("format"))
+	var p model.ReportParams
+	if err == nil {
+		p, err = model.ParseReportParams(info, q, time.Now())
 	}
-	if format != "json" && format != "csv" && format != "xlsx" {
-		fail(w, r, fieldError("format", "json, csv or xlsx"))
-		return
-	}
-	p, err := model.ParseReportParams(info, q, time.Now())
 	var res *store.ReportResult
 	if err == nil {
 		res, err = a.store.RunReport(r.Context(), name, p)
@@ -52,6 +98,22 @@ func (a *API) runReport(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	writeReport(w, r, res, format)
+}
+
+// reportFormat checks the format parameter (default json).
+func reportFormat(f string) (string, error) {
+	switch f {
+	case "":
+		return "json", nil
+	case "json", "csv", "xlsx":
+		return f, nil
+	}
+	return "", fieldError("format", "json, csv or xlsx")
+}
+
+// writeReport answers with a report in a format.
+func writeReport(w http.ResponseWriter, r *http.Request, res *store.ReportResult, format string) {
 	switch format {
 	case "csv":
 		writeReportCSV(w, res)

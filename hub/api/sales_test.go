@@ -110,3 +110,26 @@ func TestReportsOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+func TestReportDefinitionsOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		c.want(c.do("POST", "/pipelines", `{"name": "P", "active": true, "stages": [{"name": "Qualify", "probability": 25}]}`), http.StatusCreated)
+		c.want(c.do("POST", "/opportunities", `{"name": "Deal", "amount": "1000", "currency": "EUR", "close_date": "2026-05-01"}`), http.StatusCreated)
+		def := `{"name": "Amount by stage", "entity": "opportunity", "group_by": ["stage"], "aggregates": [{"fn": "sum", "field": "amount"}]}`
+		res := c.want(c.do("POST", "/reports/query?from=2026-01-01&to=2027-01-01", def), http.StatusOK)
+		if rows := res["rows"].([]any); len(rows) != 1 || rows[0].([]any)[1] != "1000" {
+			t.Fatalf("%v", res)
+		}
+		saved := c.want(c.do("POST", "/report-definitions", def), http.StatusCreated)
+		r := c.do("GET", "/report-definitions/"+saved["id"].(string)+"/run?format=csv", "")
+		if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "qualify,1000.00") {
+			t.Fatalf("%d %s", r.Code, r.Body)
+		}
+		c.want(c.do("POST", "/report-definitions", `{"name": "x", "entity": "opportunity", "group_by": ["1=1) OR (1"]}`), http.StatusUnprocessableEntity)
+		c.want(c.do("POST", "/reports/query", `{"name": "x", "entity": "opportunity", "aggregates": [{"fn": "sum", "field": "stage"}]}`), http.StatusUnprocessableEntity)
+		// Someone else's definition is not theirs to run.
+		c.actor = newAgent(t, s, "rep@example.com")
+		c.want(c.do("GET", "/report-definitions/"+saved["id"].(string)+"/run", ""), http.StatusNotFound)
+	})
+}

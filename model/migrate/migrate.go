@@ -24,6 +24,7 @@ var bodies = []string{
 	m0007Sales,
 	m0008Marketing,
 	m0009Assignment,
+	m0010ReportDefinitions,
 }
 
 // Latest is the newest schema version this build knows.

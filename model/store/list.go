@@ -45,6 +45,7 @@ type column struct {
 	tags     bool // a JSON list of strings matched with contains / tag=
 	nullable bool // may be NULL: filterable, not sortable (keyset cursors need values)
 	decimal  bool // a model.Decimal, stored as 1/10,000 units
+	date     bool // a model.Date, stored as YYYY-MM-DD text
 }
 
 var (
@@ -128,7 +129,7 @@ func columnsOf[T any](s *Store, entity string) (map[string]column, error) {
 			ft, nullable = ft.Elem(), true
 		}
 		c := column{name: f.DBName, kind: ft.Kind(), time: ft == reflect.TypeOf(time.Time{}), nullable: nullable,
-			decimal: ft == reflect.TypeOf(model.Decimal{})}
+			decimal: ft == reflect.TypeOf(model.Decimal{}), date: ft == reflect.TypeOf(model.Date{})}
 		if ft == reflect.TypeOf([]string{}) {
 			c.tags = true
 		} else if f.Serializer != nil || ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map {

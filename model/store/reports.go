@@ -87,14 +87,21 @@ func (s *Store) RunReport(ctx context.Context, name string, p model.ReportParams
 	run := &reportRun{s: s, p: p, actor: a, rates: map[string]model.Decimal{},
 		res: &ReportResult{Name: name, Title: r.info.Title, Columns: r.info.Columns, Rows: [][]any{},
 			From: p.From.Format(model.DateLayout), To: p.To.Format(model.DateLayout), TZ: p.TZ.String()}}
-	run.rateOn = p.To.AddDate(0, 0, -1)
-	if now := time.Now(); run.rateOn.After(now) {
-		run.rateOn = now
-	}
+	run.rateOn = rateDay(p)
 	if err := r.run(ctx, run); err != nil {
 		return nil, err
 	}
 	return run.res, nil
+}
+
+// rateDay is the day whose exchange rates convert a period's money: its
+// last day, or today while it runs.
+func rateDay(p model.ReportParams) time.Time {
+	day := p.To.AddDate(0, 0, -1)
+	if now := time.Now(); day.After(now) {
+		return now
+	}
+	return day
 }
 
 // rows reads a query into maps of column name → value.

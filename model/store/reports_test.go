@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,3 +178,86 @@ func createAny(s *store.Store, r model.Record) error {
 	}
 	return nil
 }
+
+func TestUserDefinedReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		p := newPipeline(t, s, "New business")
+		if err := store.Create(salesAdmin, s, &model.ExchangeRate{Currency: "USD", Rate: model.Dec("0.5"), ValidFrom: model.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}}); err != nil {
+			t.Fatal(err)
+		}
+		rep := newUser(t, s, "rep@example.com", model.RoleAgent)
+		for _, d := range []struct{ stage, amount, cur, close string }{
+			{"qualify", "100", "EUR", "2026-01-05"}, {"qualify", "300", "USD", "2026-01-20"}, {"proposal", "50", "EUR", "2026-02-01"},
+			{"proposal", "70.5", "EUR", "2026-12-31"}, {"proposal", "999", "EUR", "2027-01-01"},
+		} {
+			cd, _ := model.ParseDate(d.close)
+			o := &model.Opportunity{Name: "D", PipelineID: p.ID, Stage: d.stage, Amount: model.Dec(d.amount), Currency: d.cur, CloseDate: &cd, OwnerID: &rep.ID}
+			if err := store.Create(salesAdmin, s, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		def := &model.ReportDefinition{Name: "By stage and month", Of: "opportunity", PeriodField: "close_date",
+			GroupBy: []string{"stage", "close_date:month"}, Sort: []string{"-sum_amount"},
+			Aggregates: []model.Aggregate{{Fn: "count"}, {Fn: "sum", Field: "amount"}, {Fn: "avg", Field: "probability"}, {Fn: "max", Field: "amount"}},
+			Filter:     model.Filter{All: []model.Condition{{Field: "outcome", Op: "eq", Value: "open"}}}}
+		if err := store.Create(salesAdmin, s, def); err != nil {
+			t.Fatal(err)
+		}
+		info := model.ReportInfo{Name: "custom"}
+		params, _ := model.ParseReportParams(info, url.Values{"from": {"2026-01-01"}, "to": {"2027-01-01"}}, time.Now())
+		res, err := s.RunReportDefinition(salesAdmin, def, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// qualify/2026-01: 100 EUR + 300 USD (150 EUR) = 250; proposal/2026-02: 50; proposal/2026-12: 70.5; 2027 is out.
+		want := [][]string{{"qualify", "2026-01", "2", "250.00", "10.00", "150.00"}, {"proposal", "2026-12", "1", "70.50", "50.00", "70.50"},
+			{"proposal", "2026-02", "1", "50.00", "50.00", "50.00"}}
+		if len(res.Rows) != len(want) {
+			t.Fatalf("%v", res.Rows)
+		}
+		for i, w := range want {
+			got := []string{text(res.Rows[i][0]), text(res.Rows[i][1]), text(res.Rows[i][2]), money(res.Rows[i][3]), money(res.Rows[i][4]), money(res.Rows[i][5])}
+			if strings.Join(got, "|") != strings.Join(w, "|") {
+				t.Errorf("row %d: %v, want %v", i, got, w)
+			}
+		}
+		if res.Columns[3].Type != model.ColMoney || res.Columns[4].Type != model.ColDecimal {
+			t.Errorf("columns %+v", res.Columns)
+		}
+		// Grouped by owner: ids get their names.
+		byOwner := &model.ReportDefinition{Name: "x", Of: "opportunity", GroupBy: []string{"owner_id", "created_at:week"}}
+		res, err = s.RunReportDefinition(salesAdmin, byOwner, params)
+		if err != nil || len(res.Rows) != 1 || res.Rows[0][1] != rep.Name || res.Rows[0][3] != int64(5) {
+			t.Fatalf("%v %v", res, err)
+		}
+
+		// Definitions naming unknown fields, summing text, or smuggling SQL are refused at save time.
+		feed, _ := s.LastSeq(salesAdmin)
+		for name, bad := range map[string]*model.ReportDefinition{
+			"unknown group":  {Name: "x", Of: "opportunity", GroupBy: []string{"shoe_size"}},
+			"sum of text":    {Name: "x", Of: "opportunity", Aggregates: []model.Aggregate{{Fn: "sum", Field: "name"}}},
+			"sql in a field": {Name: "x", Of: "opportunity", GroupBy: []string{"stage; DROP TABLE users"}},
+			"sql in fn":      {Name: "x", Of: "opportunity", Aggregates: []model.Aggregate{{Fn: "sum(amount)); --", Field: "amount"}}},
+			"unknown filter": {Name: "x", Of: "opportunity", Filter: model.Filter{All: []model.Condition{{Field: "password_hash", Op: "eq", Value: "x"}}}},
+			"bucket of text": {Name: "x", Of: "opportunity", GroupBy: []string{"stage:month"}},
+			"bad period":     {Name: "x", Of: "opportunity", PeriodField: "amount"},
+			"bad sort":       {Name: "x", Of: "opportunity", Sort: []string{"-amount"}},
+			"users":          {Name: "x", Of: "user"},
+		} {
+			if err := store.Create(salesAdmin, s, bad); model.ErrorCode(err) != model.EINVALID {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if seq, _ := s.LastSeq(salesAdmin); seq != feed {
+			t.Error("refused definitions wrote the feed")
+		}
+		// Another rep's run sees none of this rep's deals.
+		other := newUser(t, s, "other@example.com", model.RoleAgent)
+		otherCtx := model.WithActor(context.Background(), model.Actor{UserID: other.ID, Role: model.RoleAgent})
+		if res, err := s.RunReportDefinition(otherCtx, byOwner, params); err != nil || len(res.Rows) != 0 {
+			t.Errorf("other rep: %v %v", res.Rows, err)
+		}
+	})
+}
+
+func text(v any) string { return fmt.Sprint(v) }

@@ -38,6 +38,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		s.engine, s.path = migrate.SQLite, strings.TrimPrefix(dsn, "sqlite:")
+		if err := registerSQLiteFunctions(); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
 		if err := os.MkdirAll(filepath.Dir(s.path), 0o750); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}

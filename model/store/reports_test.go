@@ -261,3 +261,58 @@ func TestUserDefinedReports(t *testing.T) {
 }
 
 func text(v any) string { return fmt.Sprint(v) }
+
+// TestCommerceReports: open quotes forecast by validity month, quotes by
+// status, and order revenue by product.
+func TestCommerceReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		newPipeline(t, s, "New business")
+		f := newCommerce(t, s)
+		o := &model.Opportunity{Name: "Deal", Currency: "EUR", Stage: "proposal"} // 50 %
+		if err := store.Create(salesAdmin, s, o); err != nil {
+			t.Fatal(err)
+		}
+		month := time.Now().AddDate(0, 1, 0)
+		valid := model.Date{Time: month}
+		mk := func(opp *string, actions ...string) *model.Quote {
+			q := f.quote()
+			q.OpportunityID, q.ValidUntil = opp, &valid
+			if _, err := s.CreateQuote(salesAdmin, q, []model.LineInput{{ProductID: &f.gadget.ID, Quantity: ptr(model.Dec("2"))}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range actions {
+				if _, err := s.QuoteAction(salesAdmin, q.ID, 0, a, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			q, _ = store.Get[model.Quote](salesAdmin, s, q.ID)
+			return q
+		}
+		sent := mk(&o.ID, model.ActionSend)
+		mk(nil, model.ActionSend)
+		accepted := mk(nil, model.ActionSend, model.ActionAccept)
+		ord, err := s.OrderFromQuote(salesAdmin, accepted.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OrderAction(salesAdmin, ord.ID, 0, model.ActionConfirm); err != nil {
+			t.Fatal(err)
+		}
+		period := "from=" + time.Now().AddDate(-1, 0, 0).Format(model.DateLayout) + "&to=" + time.Now().AddDate(1, 0, 0).Format(model.DateLayout)
+		qf := runReport(t, s, salesAdmin, "quote_forecast", period)
+		net := sent.NetTotal.Decimal
+		wantWeighted := net.Add(net.Div(model.DecInt(2).Decimal)) // one at 50 %, one without a deal at 100 %
+		if cell(t, qf, month.Format("2006-01"), "quotes") != int64(2) || !cell(t, qf, month.Format("2006-01"), "weighted").(model.Decimal).Equal(wantWeighted) {
+			t.Errorf("quote forecast %v (net %s)", qf.Rows, net)
+		}
+		qs := runReport(t, s, salesAdmin, "quotes_by_status", period)
+		if cell(t, qs, model.QuoteSent, "quotes") != int64(2) || cell(t, qs, model.QuoteAccepted, "quotes") != int64(1) {
+			t.Errorf("quotes by status %v", qs.Rows)
+		}
+		rev := runReport(t, s, salesAdmin, "order_revenue_by_product", period)
+		if cell(t, rev, f.gadget.ID, "label") != f.gadget.Name || cell(t, rev, f.gadget.ID, "quantity").(model.Decimal).String() != "2" ||
+			!cell(t, rev, f.gadget.ID, "net").(model.Decimal).Equal(net) {
+			t.Errorf("order revenue %v", rev.Rows)
+		}
+	})
+}

@@ -67,7 +67,7 @@ var quoteForecast = &report{
 var orderRevenueByProduct = &report{
 	info: model.ReportInfo{Name: "order_revenue_by_product", Title: "Order revenue by product",
 		Description: "Confirmed and fulfilled orders dated in the period: quantity and net revenue per product, largest first.",
-		Columns: append(slices.Clone(groupCols), col("quantity", "Quantity", model.ColDecimal), col("net", "Net revenue", model.ColMoney))},
+		Columns:     append(slices.Clone(groupCols), col("quantity", "Quantity", model.ColDecimal), col("net", "Net revenue", model.ColMoney))},
 	run: func(ctx context.Context, r *reportRun) error {
 		q, err := r.from(ctx, "order")
 		if err != nil {

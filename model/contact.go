@@ -42,6 +42,12 @@ func (c *Contact) DAVInfo() *DAVLink { return &c.DAV }
 // OwnerTeam implements Owned.
 func (c *Contact) OwnerTeam() (string, string) { return deref(c.OwnerID), "" }
 
+// KeepServerOwned implements ServerOwned: when a contact unsubscribed is
+// the server's to say (Normalize stamps it when the flag is set).
+func (c *Contact) KeepServerOwned(prev Record) {
+	c.UnsubscribedAt = prev.(*Contact).UnsubscribedAt
+}
+
 // Normalize implements Record. The display name defaults to "First Middle
 // Last"; the sort name is the folded "Last First Middle".
 func (c *Contact) Normalize() {
@@ -67,8 +73,12 @@ func (c *Contact) Normalize() {
 	c.URLs = cleanLabeled(c.URLs, "work")
 	c.Tags = cleanTags(c.Tags)
 	c.DAV.normalize()
-	if !c.Unsubscribed {
+	switch {
+	case !c.Unsubscribed:
 		c.UnsubscribedAt = nil
+	case c.UnsubscribedAt == nil: // just unsubscribed (an import may bring its own time)
+		t := time.Now().UTC().Truncate(time.Microsecond)
+		c.UnsubscribedAt = &t
 	}
 	if c.CustomFields == nil {
 		c.CustomFields = map[string]any{}

@@ -15,7 +15,6 @@ import (
 // table, so the marketing files stay self-contained.
 func init() {
 	writeRules["mailing_list"] = mailingListRule
-	writeRules["contact"] = contactRule
 	writeRules["campaign_member"] = campaignMemberRule
 }
 
@@ -39,22 +38,6 @@ func mailingListRule(ctx context.Context, s *Store, rec, prev model.Record) erro
 	}
 	_, err = applyFilters(s.conn(ctx).Model(&model.Contact{}), "contact", cols, ListParams{Filter: *l.Filter})
 	return prefixFields(err, "filter.")
-}
-
-// contactRule stamps when a contact unsubscribed: the server's time when
-// the flag is set, kept while it stays set, cleared with it.
-func contactRule(_ context.Context, _ *Store, rec, prev model.Record) error {
-	c := rec.(*model.Contact)
-	switch {
-	case !c.Unsubscribed:
-		c.UnsubscribedAt = nil
-	case prev != nil && prev.(*model.Contact).Unsubscribed:
-		c.UnsubscribedAt = prev.(*model.Contact).UnsubscribedAt
-	case prev != nil || c.UnsubscribedAt == nil:
-		t := now()
-		c.UnsubscribedAt = &t
-	}
-	return nil
 }
 
 // SetUnsubscribed sets or clears a contact's unsubscribe flag; the change

@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // DomainEvents describes the events that say more than a record's
 // created/updated/deleted: the feed row of such a change carries the event
 // (Change.Event), and webhook endpoints may subscribe to it besides, or
@@ -12,6 +14,10 @@ var DomainEvents = map[string]string{
 	EventOpportunityWon:          "An opportunity was won; data is the opportunity as closed.",
 	EventOpportunityLost:         "An opportunity was lost or disqualified; data is the opportunity with its outcome reason.",
 	EventLeadConverted:           "A lead was converted; data is the lead with the account, contact and opportunity it became.",
+	EventRequestStatusChanged:    "A support request changed status; data is the request after the change.",
+	EventRequestAssigned:         "A support request was assigned to another agent; data is the request.",
+	EventRequestReplied:          "An agent answered a support request (a reply or a mail to the customer); data is the request.",
+	EventRequestSLABreached:      "A support request missed its first-response or resolution target; data is the request.",
 }
 
 // Sales domain events.
@@ -20,6 +26,14 @@ const (
 	EventOpportunityWon          = "opportunity.won"
 	EventOpportunityLost         = "opportunity.lost"
 	EventLeadConverted           = "lead.converted"
+)
+
+// Support domain events.
+const (
+	EventRequestStatusChanged = "request.status_changed"
+	EventRequestAssigned      = "request.assigned"
+	EventRequestReplied       = "request.replied"
+	EventRequestSLABreached   = "request.sla_breached"
 )
 
 // DomainEvent names the domain event a write is, judged on its changed
@@ -46,6 +60,37 @@ func DomainEvent(entity, op string, fields map[string]FieldChange) string {
 		if f, ok := fields["status"]; ok && f.New == LeadConverted {
 			return EventLeadConverted
 		}
+	case "request":
+		return requestEvent(fields)
 	}
 	return ""
+}
+
+// requestEvent names a request change: a breach first, then an assignment,
+// then a status change (one event per change).
+func requestEvent(fields map[string]FieldChange) string {
+	if f, ok := fields["sla_breached"]; ok && f.New == true {
+		return EventRequestSLABreached
+	}
+	if _, ok := fields["assignee_id"]; ok {
+		return EventRequestAssigned
+	}
+	if _, ok := fields["status"]; ok {
+		return EventRequestStatusChanged
+	}
+	return ""
+}
+
+// domainEventEntities names the entity of domain events whose type does not
+// start with it.
+var domainEventEntities = map[string]string{"kb.article_published": "kb_article"}
+
+// EventEntity names the entity whose records an event type carries:
+// "contact.updated" → contact, "kb.article_published" → kb_article.
+func EventEntity(typ string) string {
+	if e, ok := domainEventEntities[typ]; ok {
+		return e
+	}
+	entity, _, _ := strings.Cut(typ, ".")
+	return entity
 }

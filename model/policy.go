@@ -43,6 +43,10 @@ var Policies = map[string]Visibility{
 	"exchange_rate":     AllStaff, // only admins write
 	"quote":             TeamScoped,
 	"order":             TeamScoped,
+	"request":           AllStaff, // every employee sees every request a customer made
+	"queue":             AllStaff, // only admins write
+	"sla_target":        AllStaff, // only admins write
+	"time_entry":        OwnerOnly,
 	"web_form":          AdminOnly,
 	"inbound_hook":      AdminOnly,
 	"user":              AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
@@ -114,7 +118,7 @@ func CanWrite(a Actor, entity, ownerID, teamID string) bool {
 // change: the organisation and the sales set-up.
 var adminWritten = map[string]bool{"user": true, "team": true, "territory": true,
 	"pipeline": true, "product": true, "price_list": true, "exchange_rate": true,
-	"script": true}
+	"script": true, "queue": true, "sla_target": true}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

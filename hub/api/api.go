@@ -92,6 +92,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountSales(r)
 	a.mountMarketing(r)
 	a.mountReports(r)
+	a.mountSupport(r)
 }
 
 // writeJSON sends v with status.

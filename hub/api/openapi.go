@@ -52,7 +52,8 @@ var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Acc
 	model.WebForm{}, model.InboundHook{}, model.InboundMessage{},
 	model.Pipeline{}, model.Stage{}, model.Opportunity{}, model.StageChange{}, model.Competitor{}, model.Lead{}, model.Campaign{},
 	model.MailingList{}, model.CampaignMember{}, ListMembersRequest{}, ListMembersAdded{}, ContactPage{}, CampaignMembersRequest{}, CampaignMembersFromList{}, model.FromListResult{}, CampaignMemberPage{},
-	model.Script{}, model.ScriptQuestion{}, model.ScriptRun{}, model.ScriptResult{}, model.ReportDefinition{}}
+	model.Script{}, model.ScriptQuestion{}, model.ScriptRun{}, model.ScriptResult{}, model.ReportDefinition{},
+	model.Request{}, model.Queue{}, model.SLATarget{}, model.TimeEntry{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {
@@ -78,6 +79,7 @@ func (a *API) OpenAPI() map[string]any {
 	maps.Copy(schemas, restHookSchemas())
 	maps.Copy(schemas, salesSchemas())
 	maps.Copy(schemas, reportSchemas())
+	maps.Copy(schemas, supportSchemas())
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Rapport API", "version": "1",

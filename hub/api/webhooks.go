@@ -453,7 +453,7 @@ var eventCatalogue = sync.OnceValue(func() []EventType {
 		"id": map[string]any{"type": "string"}, "version": map[string]any{"type": "integer"}}}
 	var out []EventType
 	for _, typ := range model.EventTypes() {
-		entity, op, _ := strings.Cut(typ, ".")
+		entity, op := model.EventEntity(typ), typ[strings.IndexByte(typ, '.')+1:]
 		desc := "A test event sent by POST /api/v1/webhooks/endpoints/{id}/test; data names the endpoint."
 		data := map[string]any{"type": "object", "required": []string{"endpoint_id"},
 			"properties": map[string]any{"endpoint_id": map[string]any{"type": "string"}}}

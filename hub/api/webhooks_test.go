@@ -310,7 +310,8 @@ func TestWebhookEventCatalogue(t *testing.T) {
 		if len(anyOf) != 2 {
 			t.Fatalf("%s: data %v", types[i], data)
 		}
-		record, _ := anyOf[0].(map[string]any)["properties"].(map[string]any)
+		rs, _ := anyOf[0].(map[string]any)
+		record, _ := rs["properties"].(map[string]any)
 		if record["id"] == nil || record["version"] == nil || len(record) < 6 {
 			t.Fatalf("%s: no record schema: %v", types[i], anyOf[0])
 		}

@@ -25,6 +25,7 @@ var bodies = []string{
 	m0008Marketing,
 	m0009Assignment,
 	m0010ReportDefinitions,
+	m0011Support,
 }
 
 // Latest is the newest schema version this build knows.

@@ -36,6 +36,10 @@ var Tables = map[string]string{
 	"exchange_rate":     "exchange_rates",
 	"quote":             "quotes",
 	"order":             "orders",
+	"request":           "requests",
+	"queue":             "queues",
+	"sla_target":        "sla_targets",
+	"time_entry":        "time_entries",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.
@@ -153,7 +157,7 @@ func Update[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 			return err
 		}
 		*cur.RecordMeta() = saved // server-owned fields never come from the client
-		if so, ok := any(cur).(model.ServerOwned); ok {
+		if so, ok := any(cur).(model.ServerOwned); ok && !isServerWrite(ctx) {
 			so.KeepServerOwned(prevRec)
 		}
 		cur.Normalize()
@@ -216,6 +220,17 @@ func (s *Store) tombstone(ctx context.Context, rec model.Record) error {
 }
 
 // deleteAttachmentsOf tombstones the attachments of a deleted record in the
+// AttachmentsOf lists the live attachments of a record the actor may see,
+// oldest first.
+func (s *Store) AttachmentsOf(ctx context.Context, entity, id string) ([]model.Attachment, error) {
+	if err := s.CheckRecord(ctx, entity, id); err != nil {
+		return nil, err
+	}
+	out := []model.Attachment{}
+	err := s.conn(ctx).Where("record_type = ? AND record_id = ? AND deleted_at IS NULL", entity, id).Order("created_at, id").Find(&out).Error
+	return out, dbErr(err)
+}
+
 // same transaction, each with its own delete change.
 func (s *Store) deleteAttachmentsOf(ctx context.Context, parent model.Record) error {
 	if parent.Entity() == "attachment" {
@@ -391,6 +406,17 @@ func recordsOf[P model.Record](recs []P) []model.Record {
 	}
 	return out
 }
+
+// serverWriteKey marks a context whose updates may set server-owned fields
+// (the store's own operations: an SLA clock, a conversion).
+type serverWriteKey struct{}
+
+// serverWrite returns ctx for an update that sets server-owned fields.
+func serverWrite(ctx context.Context) context.Context {
+	return context.WithValue(ctx, serverWriteKey{}, true)
+}
+
+func isServerWrite(ctx context.Context) bool { v, _ := ctx.Value(serverWriteKey{}).(bool); return v }
 
 func notFound() error { return model.Errorf(model.ENOTFOUND, "no such record") }
 

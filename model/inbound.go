@@ -14,10 +14,11 @@ import (
 const (
 	TargetContact = "contact"
 	TargetLead    = "lead"
+	TargetRequest = "request"
 )
 
 // IntakeTargets lists the targets inbound forms and hooks may have.
-var IntakeTargets = []string{TargetContact, TargetLead}
+var IntakeTargets = []string{TargetContact, TargetLead, TargetRequest}
 
 // IntakeFields lists, per target, the flat fields a form or hook may fill.
 // "custom_fields.<name>" fills a custom field in addition.
@@ -26,6 +27,9 @@ var IntakeFields = map[string][]string{
 		"company", "website", "language", "birthday", "notes", "tags", "street", "city", "region", "postal_code", "country"},
 	TargetLead: {"first_name", "last_name", "display_name", "title", "email", "phone", "mobile", "company", "industry",
 		"website", "language", "source", "campaign_id", "notes", "tags", "street", "city", "region", "postal_code", "country"},
+	// A request's own fields, and who asks (found or made as a contact).
+	TargetRequest: {"subject", "description", "priority", "tags", "first_name", "last_name", "display_name", "email", "phone",
+		"company"},
 }
 
 // customFieldPrefix names a custom field in a mapping.
@@ -156,6 +160,26 @@ func (in Intake) Contact() (c *Contact, company string, err error) {
 		c.Birthday = &d
 	}
 	return c, in["company"], nil
+}
+
+// Request builds the request an intake describes (its contact is found or
+// made separately), arriving through channel.
+func (in Intake) Request(channel string) *Request {
+	subject := in["subject"]
+	if subject == "" {
+		subject = firstLine(in["description"], 120)
+	}
+	return &Request{Subject: subject, Description: in["description"], Priority: in["priority"], Channel: channel,
+		Tags: in.tags(), CustomFields: in.customFields()}
+}
+
+// firstLine is the first line of s, cut to n bytes on a rune boundary.
+func firstLine(s string, n int) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "")
+	}
+	return s
 }
 
 // Lead builds the lead an intake describes.
@@ -357,7 +381,9 @@ func (h *InboundHook) Validate() error {
 		fe.Add("name", "required")
 	}
 	h.IntakeRules.validate(fe, "JSON path")
-	if h.MatchOn != "" && (h.MatchOn != "email" || h.Mapping["email"] == "") {
+	if h.MatchOn != "" && h.Target == TargetRequest {
+		fe.Add("match_on", "every webhook makes a new request; leave match_on empty")
+	} else if h.MatchOn != "" && (h.MatchOn != "email" || h.Mapping["email"] == "") {
 		fe.Add("match_on", `"email" (with email mapped), or empty to always create`)
 	}
 	return fe.Err()

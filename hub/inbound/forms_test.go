@@ -244,3 +244,39 @@ func TestWebFormValidation(t *testing.T) {
 		t.Fatalf("%#v", err)
 	}
 }
+
+// TestWebFormCreatesRequest: a support form opens a request from the web
+// channel for the contact with the e-mail address (made if new).
+func TestWebFormCreatesRequest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		rg := newRig(t, s, false)
+		f := rg.newForm(func(f *model.WebForm) {
+			f.Target = model.TargetRequest
+			f.Mapping = map[string]string{"email": "email", "last_name": "name", "subject": "topic", "description": "message", "priority": "urgency"}
+			f.Required, f.Defaults = []string{"email", "description"}, nil
+		})
+		rec := rg.post("/in/forms/"+f.Key, "application/x-www-form-urlencoded",
+			"email=grace@example.com&name=Hopper&topic=&message=The+compiler+crashes%0Aon+every+build&urgency=high", "192.0.2.4")
+		if rec.Code != http.StatusSeeOther {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		c := contactByEmail(t, rg, "grace@example.com")
+		var id string
+		if err := rg.row("SELECT id FROM requests WHERE contact_id = ?", c.ID).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		r, err := store.Get[model.Request](rg.admin, s, id)
+		if err != nil || r.Subject != "The compiler crashes" || r.Channel != "web" || r.Priority != "high" || r.Status != model.RequestNew {
+			t.Fatalf("%+v %v", r, err)
+		}
+		if n := rg.count("activities", "id IN (SELECT activity_id FROM activity_links WHERE entity = 'request' AND record_id = ?)", id); n != 1 {
+			t.Errorf("%d notes on the request", n)
+		}
+		before := rg.snapshot()
+		if rec := rg.post("/in/forms/"+f.Key, "application/x-www-form-urlencoded", "email=grace@example.com&message=x&urgency=whenever", "192.0.2.4",
+			"Accept", "application/json"); rec.Code != http.StatusUnprocessableEntity {
+			t.Errorf("bad priority: %d %s", rec.Code, rec.Body)
+		}
+		rg.unchanged(before, "a refused request form")
+	})
+}

@@ -88,7 +88,7 @@ func (s *Store) SubmitWebForm(ctx context.Context, f *model.WebForm, in model.In
 	var id string
 	err := s.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		if id, err = s.recordFromIntake(ctx, &f.IntakeRules, in, false); err != nil {
+		if id, err = s.recordFromIntake(ctx, &f.IntakeRules, in, false, "web"); err != nil {
 			return err
 		}
 		desc := intakeSummary(in) + fmt.Sprintf("\nfrom %s (%s)", sub.ClientIP, sub.UserAgent)
@@ -97,10 +97,10 @@ func (s *Store) SubmitWebForm(ctx context.Context, f *model.WebForm, in model.In
 		}
 		note := &model.Activity{Kind: model.KindNote, Subject: "Web form “" + f.Name + "” submitted", Description: desc,
 			OwnerID: f.OwnerID, Tags: []string{"web-form"}, Links: []model.Link{{Entity: "web_form", ID: f.ID}}}
-		if f.Target == model.TargetLead {
-			note.Links = append(note.Links, model.Link{Entity: "lead", ID: id})
-		} else {
+		if f.Target == model.TargetContact {
 			note.ContactID = &id
+		} else {
+			note.Links = append(note.Links, model.Link{Entity: f.Target, ID: id})
 		}
 		return Create(ctx, s, note)
 	})
@@ -237,7 +237,7 @@ func (s *Store) intakeMessage(ctx context.Context, h *model.InboundHook, msg *mo
 	err := s.WithTx(model.WithActor(ctx, intakeActor("inbound hook", h.Name)), func(ctx context.Context) error {
 		in, err := h.Intake(msg.Payload)
 		if err == nil {
-			id, err = s.recordFromIntake(ctx, &h.IntakeRules, in, h.MatchOn == "email")
+			id, err = s.recordFromIntake(ctx, &h.IntakeRules, in, h.MatchOn == "email", "api")
 		}
 		return err
 	})

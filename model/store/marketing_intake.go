@@ -11,11 +11,36 @@ import (
 // recordFromIntake writes the intake's record of the rules' target and
 // returns its id; update says whether a record found by e-mail takes the
 // intake's values (a signed webhook may; a public form may not).
-func (s *Store) recordFromIntake(ctx context.Context, r *model.IntakeRules, in model.Intake, update bool) (string, error) {
-	if r.Target == model.TargetLead {
+func (s *Store) recordFromIntake(ctx context.Context, r *model.IntakeRules, in model.Intake, update bool, channel string) (string, error) {
+	switch r.Target {
+	case model.TargetLead:
 		return s.leadFromIntake(ctx, in, r.OwnerID, update)
+	case model.TargetRequest:
+		return s.requestFromIntake(ctx, in, r.OwnerID, channel)
 	}
 	return s.contactFromIntake(ctx, in, r.OwnerID, update)
+}
+
+// requestFromIntake makes a support request from a form or a system: the
+// person asking is the contact with the e-mail address (never changed by
+// the intake), else a new one; the request is theirs and their account's.
+func (s *Store) requestFromIntake(ctx context.Context, in model.Intake, owner *string, channel string) (string, error) {
+	r := in.Request(channel)
+	if in["email"] != "" || in["last_name"] != "" || in["display_name"] != "" {
+		contactID, err := s.contactFromIntake(ctx, in, owner, false)
+		if err != nil {
+			return "", err
+		}
+		c, err := Get[model.Contact](ctx, s, contactID)
+		if err != nil {
+			return "", err
+		}
+		r.ContactID, r.AccountID = &c.ID, c.AccountID
+	}
+	if err := Create(ctx, s, r); err != nil {
+		return "", err
+	}
+	return r.ID, nil
 }
 
 // leadFromIntake finds the oldest live, unconverted lead with the intake's

@@ -53,7 +53,7 @@ func (r *reportRun) groups(ctx context.Context, rows []map[string]any, moneyCols
 // territories, accounts, campaigns, competitors.
 func (r *reportRun) names(ctx context.Context, entity string, ids []string) (map[string]string, error) {
 	col := map[string]string{"user": "name", "team": "name", "territory": "name", "account": "name", "campaign": "name",
-		"competitor": "name", "contact": "display_name", "pipeline": "name", "product": "name"}[entity]
+		"competitor": "name", "contact": "display_name", "pipeline": "name", "product": "name", "queue": "name"}[entity]
 	out := map[string]string{}
 	ids = slices.DeleteFunc(slices.Clone(ids), func(s string) bool { return s == "" })
 	for start := 0; start < len(ids); start += 500 {

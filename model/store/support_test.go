@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +164,79 @@ func TestQueueNextAndBadInput(t *testing.T) {
 		}
 		if links, _ := s.RequestLinks(as(a2), second.ID); len(links) != 1 || links[0].OtherID != first.ID {
 			t.Errorf("links %v", links)
+		}
+	})
+}
+
+func TestSupportReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		agent := newUser(t, s, "desk@example.com", model.RoleAgent)
+		ctx := model.WithActor(context.Background(), model.Actor{UserID: agent.ID, Name: agent.Name, Role: model.RoleAgent})
+		if err := store.Create(salesAdmin, s, &model.SLATarget{Priority: "urgent", FirstResponseMinutes: 30, ResolutionMinutes: 60}); err != nil {
+			t.Fatal(err)
+		}
+		acct := &model.Account{Name: "Acme"}
+		if err := store.Create(salesAdmin, s, acct); err != nil {
+			t.Fatal(err)
+		}
+		q := &model.Queue{Name: "L1", Active: true}
+		if err := store.Create(salesAdmin, s, q); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for i, p := range []string{"urgent", "urgent", "low"} {
+			r := &model.Request{Subject: fmt.Sprint("R", i), Priority: p, QueueID: &q.ID, AccountID: &acct.ID, AssigneeID: &agent.ID,
+				Tags: []string{"printer"}, Channel: []string{"mail", "phone", "web"}[i]}
+			if err := store.Create(ctx, s, r); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		if _, err := s.AddRequestEvent(ctx, ids[0], store.RequestEvent{Type: "reply", Body: "on it", Status: model.RequestResolved}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddRequestEvent(ctx, ids[1], store.RequestEvent{Type: "call", DurationSeconds: 600}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RequestFeedback(ctx, ids[0], 4, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Create(ctx, s, &model.TimeEntry{RequestID: ids[0], Minutes: 45, Billable: true}); err != nil {
+			t.Fatal(err)
+		}
+		year := "from=" + time.Now().AddDate(0, 0, -1).Format(model.DateLayout) + "&to=" + time.Now().AddDate(0, 0, 2).Format(model.DateLayout)
+		vol := runReport(t, s, ctx, "request_volume", year+"&group=channel")
+		if cell(t, vol, "phone", "requests") != int64(1) {
+			t.Errorf("volume %v", vol.Rows)
+		}
+		if v := runReport(t, s, ctx, "request_volume", year+"&tz=Asia/Tokyo"); len(v.Rows) == 0 {
+			t.Errorf("volume by day %v", v.Rows)
+		}
+		bl := runReport(t, s, ctx, "request_backlog", "")
+		if cell(t, bl, model.RequestOpen, "d1") != int64(1) || cell(t, bl, model.RequestNew, "total") != int64(1) {
+			t.Errorf("backlog %v", bl.Rows)
+		}
+		rt := runReport(t, s, ctx, "response_times", year)
+		if cell(t, rt, "urgent", "requests") != int64(2) || money(cell(t, rt, "urgent", "first_response_met")) != "100.00" {
+			t.Errorf("response times %v", rt.Rows)
+		}
+		if tc := runReport(t, s, ctx, "top_categories", year); cell(t, tc, "printer", "requests") != int64(3) || cell(t, tc, "printer", "this_week") != int64(3) {
+			t.Errorf("categories %v", tc.Rows)
+		}
+		if sat := runReport(t, s, ctx, "satisfaction", year); money(cell(t, sat, agent.ID, "average")) != "4.00" {
+			t.Errorf("satisfaction %v", sat.Rows)
+		}
+		if tp := runReport(t, s, ctx, "time_per_agent", year); cell(t, tp, agent.ID, "billable") != int64(45) {
+			t.Errorf("time %v", tp.Rows)
+		}
+		if cr := runReport(t, s, ctx, "customers_by_requests", year); cell(t, cr, acct.ID, "requests") != int64(3) || cell(t, cr, acct.ID, "open") != int64(2) {
+			t.Errorf("customers %v", cr.Rows)
+		}
+		if ct := runReport(t, s, ctx, "support_call_time", year); money(cell(t, ct, agent.ID, "minutes")) != "10.00" {
+			t.Errorf("calls %v", ct.Rows)
+		}
+		for _, name := range []string{"sla_breaches", "time_by_product", "reopen_rate", "agent_workload"} {
+			runReport(t, s, ctx, name, year)
 		}
 	})
 }

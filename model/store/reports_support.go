@@ -1,0 +1,381 @@
+package store
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"rapport/model"
+)
+
+func init() {
+	addReports(requestVolume, requestBacklog, responseTimes, slaBreaches, timePerAgent, timeByProduct, topCategories,
+		reopenRate, satisfaction, customersByRequests, agentWorkload, supportCallTime)
+}
+
+// created is a query on the requests created in the period.
+func (r *reportRun) created(ctx context.Context) (*gorm.DB, error) {
+	q, err := r.from(ctx, "request")
+	if err != nil {
+		return nil, err
+	}
+	return q.Where("created_at >= ? AND created_at < ?", r.p.From.UTC(), r.p.To.UTC()), nil
+}
+
+var requestVolume = &report{
+	info: model.ReportInfo{Name: "request_volume", Title: "Request volume",
+		Description: "Requests created in the period by day, week or month (in the report's time zone), channel, queue or priority.",
+		Params: []model.ReportParam{{Name: "group", Description: "what a row is", Default: "day",
+			Choices: []string{"day", "week", "month", "channel", "queue", "priority"}}},
+		Columns: append(slices.Clone(groupCols), col("requests", "Requests", model.ColInt))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.created(ctx)
+		if err != nil {
+			return err
+		}
+		key, args, entity := "channel", []any(nil), ""
+		switch g := r.p.Values["group"]; g {
+		case "queue":
+			key, entity = "COALESCE(queue_id, '')", "queue"
+		case "priority", "channel":
+			key = g
+		default:
+			key, args = r.timeBucket("created_at", g)
+		}
+		rows, err := r.rows(q.Select(key+" AS k, COUNT(*) AS requests", args...).Group("k").Order("k"))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "requests"), entity, func(g *group) []any { return []any{g.counts["requests"]} })
+	},
+}
+
+// countGroups turns (k, counts…) rows into groups.
+func countGroups(rows []map[string]any, cols ...string) []*group {
+	gs := make([]*group, len(rows))
+	for i, row := range rows {
+		gs[i] = &group{key: text(row["k"]), counts: map[string]int64{}}
+		for _, c := range cols {
+			gs[i].counts[c] = integer(row[c])
+		}
+	}
+	return gs
+}
+
+var requestBacklog = &report{
+	info: model.ReportInfo{Name: "request_backlog", Title: "Backlog and ageing",
+		Description: "Open requests now, per status, by age: under a day, 1–3 days, 3–7 days, 7–30 days, older.",
+		Columns: []model.ReportColumn{col("status", "Status", model.ColText), col("d1", "< 1 day", model.ColInt), col("d3", "1–3 days", model.ColInt),
+			col("d7", "3–7 days", model.ColInt), col("d30", "7–30 days", model.ColInt), col("older", "Older", model.ColInt), col("total", "Total", model.ColInt)}},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.from(ctx, "request")
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		ago := func(d int) time.Time { return now.AddDate(0, 0, -d) }
+		rows, err := r.rows(q.Select(`status AS k,
+			SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END) AS d1,
+			SUM(CASE WHEN created_at < ? AND created_at >= ? THEN 1 ELSE 0 END) AS d3,
+			SUM(CASE WHEN created_at < ? AND created_at >= ? THEN 1 ELSE 0 END) AS d7,
+			SUM(CASE WHEN created_at < ? AND created_at >= ? THEN 1 ELSE 0 END) AS d30,
+			SUM(CASE WHEN created_at < ? THEN 1 ELSE 0 END) AS older, COUNT(*) AS total`,
+			ago(1), ago(1), ago(3), ago(3), ago(7), ago(7), ago(30), ago(30)).
+			Where("status NOT IN ?", []string{model.RequestResolved, model.RequestClosed}).Group("status"))
+		if err != nil {
+			return err
+		}
+		byStatus := map[string]map[string]any{}
+		for _, row := range rows {
+			byStatus[text(row["k"])] = row
+		}
+		for _, st := range model.RequestStatuses[:4] {
+			row := byStatus[st]
+			r.res.Rows = append(r.res.Rows, []any{st, integer(row["d1"]), integer(row["d3"]), integer(row["d7"]), integer(row["d30"]),
+				integer(row["older"]), integer(row["total"])})
+		}
+		return nil
+	},
+}
+
+// minutesBetween is the SQL of the minutes from column a to column b.
+func (r *reportRun) minutesBetween(a, b string) string {
+	if r.s.engine == "postgres" {
+		return "EXTRACT(EPOCH FROM " + b + " - " + a + ") / 60.0"
+	}
+	return "(julianday(" + b + ") - julianday(" + a + ")) * 1440.0"
+}
+
+var responseTimes = &report{
+	info: model.ReportInfo{Name: "response_times", Title: "First response and resolution times vs SLA",
+		Description: "Requests created in the period per priority: average minutes to the first answer and hours to resolution, and the share answered and resolved within their targets.",
+		Columns: []model.ReportColumn{col("priority", "Priority", model.ColText), col("requests", "Requests", model.ColInt),
+			col("avg_first_response_min", "Avg first response (min)", model.ColDecimal), col("first_response_met", "First response in time", model.ColPercent),
+			col("avg_resolution_h", "Avg resolution (h)", model.ColDecimal), col("resolution_met", "Resolved in time", model.ColPercent)}},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.created(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := r.rows(q.Select(`priority AS k, COUNT(*) AS requests,
+			AVG(` + r.minutesBetween("created_at", "first_response_at") + `) AS frt,
+			SUM(CASE WHEN first_response_at IS NOT NULL AND (first_response_due IS NULL OR first_response_at <= first_response_due) THEN 1 ELSE 0 END) AS fr_met,
+			SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END) AS answered,
+			AVG(` + r.minutesBetween("created_at", "resolved_at") + `) AS rt,
+			SUM(CASE WHEN resolved_at IS NOT NULL AND (resolution_due IS NULL OR resolved_at <= resolution_due) THEN 1 ELSE 0 END) AS res_met,
+			SUM(CASE WHEN resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS resolved`).Group("priority"))
+		if err != nil {
+			return err
+		}
+		byPriority := map[string]map[string]any{}
+		for _, row := range rows {
+			byPriority[text(row["k"])] = row
+		}
+		for _, p := range slices.Backward(model.RequestPriorities) {
+			row, ok := byPriority[p]
+			if !ok {
+				continue
+			}
+			r.res.Rows = append(r.res.Rows, []any{p, integer(row["requests"]),
+				model.Decimal{Decimal: decimalFromFloat(number(row["frt"]), 1)}, percent(integer(row["fr_met"]), integer(row["answered"])),
+				model.Decimal{Decimal: decimalFromFloat(number(row["rt"])/60, 1)}, percent(integer(row["res_met"]), integer(row["resolved"]))})
+		}
+		return nil
+	},
+}
+
+var slaBreaches = &report{
+	info: model.ReportInfo{Name: "sla_breaches", Title: "SLA breaches",
+		Description: "Requests created in the period that missed a target, per queue: how many of how many.",
+		Columns:     append(slices.Clone(groupCols), col("requests", "Requests", model.ColInt), col("breached", "Breached", model.ColInt), col("rate", "Breach rate", model.ColPercent))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.created(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := r.rows(q.Select("COALESCE(queue_id, '') AS k, COUNT(*) AS requests, SUM(CASE WHEN sla_breached THEN 1 ELSE 0 END) AS breached").
+			Group("k").Order("k"))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "requests", "breached"), "queue", func(g *group) []any {
+			return []any{g.counts["requests"], g.counts["breached"], percent(g.counts["breached"], g.counts["requests"])}
+		})
+	},
+}
+
+var timePerAgent = &report{
+	info: model.ReportInfo{Name: "time_per_agent", Title: "Time spent per agent",
+		Description: "Time entries booked in the period per specialist: minutes, billable minutes and requests worked on.",
+		Columns: append(slices.Clone(groupCols), col("minutes", "Minutes", model.ColInt), col("billable", "Billable minutes", model.ColInt),
+			col("requests", "Requests", model.ColInt))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.from(ctx, "time_entry")
+		if err != nil {
+			return err
+		}
+		from, to := r.dates()
+		rows, err := r.rows(q.Select("owner_id AS k, SUM(minutes) AS minutes, SUM(CASE WHEN billable THEN minutes ELSE 0 END) AS billable, COUNT(DISTINCT request_id) AS requests").
+			Where("day >= ? AND day < ?", from, to).Group("owner_id").Order("owner_id"))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "minutes", "billable", "requests"), "user", func(g *group) []any {
+			return []any{g.counts["minutes"], g.counts["billable"], g.counts["requests"]}
+		})
+	},
+}
+
+var timeByProduct = &report{
+	info: model.ReportInfo{Name: "time_by_product", Title: "Most time-consuming products",
+		Description: "Time booked in the period on requests about each product, most first, with the number of requests.",
+		Columns:     append(slices.Clone(groupCols), col("minutes", "Minutes", model.ColInt), col("requests", "Requests", model.ColInt))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.from(ctx, "time_entry")
+		if err != nil {
+			return err
+		}
+		from, to := r.dates()
+		rows, err := r.rows(q.Joins("JOIN requests rq ON rq.id = t.request_id").
+			Select("COALESCE(rq.product_id, '') AS k, SUM(t.minutes) AS minutes, COUNT(DISTINCT t.request_id) AS requests").
+			Where("t.day >= ? AND t.day < ?", from, to).Group("k").Order("minutes DESC").Limit(100))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "minutes", "requests"), "product", func(g *group) []any {
+			return []any{g.counts["minutes"], g.counts["requests"]}
+		})
+	},
+}
+
+var topCategories = &report{
+	info: model.ReportInfo{Name: "top_categories", Title: "Top problem categories",
+		Description: "Request tags by count in the period, with this week against the week before: a tag whose count rose by half or more (and by at least 3) is flagged rising.",
+		Columns: []model.ReportColumn{col("tag", "Category", model.ColText), col("requests", "Requests", model.ColInt),
+			col("this_week", "Last 7 days", model.ColInt), col("week_before", "The 7 days before", model.ColInt), col("rising", "Rising", model.ColText)}},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.from(ctx, "request")
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		var reqs []struct {
+			Tags      []string `gorm:"serializer:json"`
+			CreatedAt time.Time
+		}
+		from := r.p.From.UTC()
+		if wb := now.AddDate(0, 0, -14); wb.Before(from) {
+			from = wb
+		}
+		if err := q.Select("tags, created_at").Where("created_at >= ? AND created_at < ?", from, r.p.To.UTC()).Find(&reqs).Error; err != nil {
+			return dbErr(err)
+		}
+		type counts struct{ total, week, before int64 }
+		byTag := map[string]*counts{}
+		for _, rq := range reqs {
+			for _, tag := range rq.Tags {
+				c := byTag[tag]
+				if c == nil {
+					c = &counts{}
+					byTag[tag] = c
+				}
+				switch age := now.Sub(rq.CreatedAt); {
+				case age < 7*24*time.Hour:
+					c.week++
+				case age < 14*24*time.Hour:
+					c.before++
+				}
+				if !rq.CreatedAt.Before(r.p.From) {
+					c.total++
+				}
+			}
+		}
+		tags := slices.Sorted(maps.Keys(byTag))
+		slices.SortStableFunc(tags, func(a, b string) int { return int(byTag[b].total - byTag[a].total) })
+		for _, tag := range tags {
+			c := byTag[tag]
+			rising := ""
+			if c.week-c.before >= 3 && c.week*2 >= c.before*3 {
+				rising = "rising"
+			}
+			r.res.Rows = append(r.res.Rows, []any{tag, c.total, c.week, c.before, rising})
+		}
+		return nil
+	},
+}
+
+var reopenRate = &report{
+	info: model.ReportInfo{Name: "reopen_rate", Title: "Reopen rate",
+		Description: "Requests created in the period and resolved, per assignee: how many were reopened at least once.",
+		Columns:     append(slices.Clone(groupCols), col("resolved", "Resolved", model.ColInt), col("reopened", "Reopened", model.ColInt), col("rate", "Reopen rate", model.ColPercent))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.created(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := r.rows(q.Select("COALESCE(assignee_id, '') AS k, SUM(CASE WHEN resolved_at IS NOT NULL OR reopen_count > 0 THEN 1 ELSE 0 END) AS resolved, SUM(CASE WHEN reopen_count > 0 THEN 1 ELSE 0 END) AS reopened").
+			Group("k").Order("k"))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "resolved", "reopened"), "user", func(g *group) []any {
+			return []any{g.counts["resolved"], g.counts["reopened"], percent(g.counts["reopened"], g.counts["resolved"])}
+		})
+	},
+}
+
+var satisfaction = &report{
+	info: model.ReportInfo{Name: "satisfaction", Title: "Customer satisfaction",
+		Description: "Feedback given in the period per assignee: ratings, the average (1–5) and the share of 4 and 5.",
+		Columns: append(slices.Clone(groupCols), col("ratings", "Ratings", model.ColInt), col("average", "Average", model.ColDecimal),
+			col("satisfied", "Satisfied (4–5)", model.ColPercent))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.from(ctx, "request")
+		if err != nil {
+			return err
+		}
+		rows, err := r.rows(q.Select("COALESCE(assignee_id, '') AS k, COUNT(*) AS ratings, SUM(rating) AS points, SUM(CASE WHEN rating >= 4 THEN 1 ELSE 0 END) AS satisfied").
+			Where("rating > 0 AND feedback_at >= ? AND feedback_at < ?", r.p.From.UTC(), r.p.To.UTC()).Group("k").Order("k"))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "ratings", "points", "satisfied"), "user", func(g *group) []any {
+			n := g.counts["ratings"]
+			return []any{n, model.Decimal{Decimal: decimalFromFloat(float64(g.counts["points"])/float64(max(n, 1)), 2)}, percent(g.counts["satisfied"], n)}
+		})
+	},
+}
+
+var customersByRequests = &report{
+	info: model.ReportInfo{Name: "customers_by_requests", Title: "Customers by request count",
+		Description: "Accounts by the requests they made in the period, most first, with how many are still open.",
+		Params:      []model.ReportParam{{Name: "limit", Description: "how many accounts (1–1000)", Default: "20"}},
+		Columns:     append(slices.Clone(groupCols), col("requests", "Requests", model.ColInt), col("open", "Still open", model.ColInt))},
+	run: func(ctx context.Context, r *reportRun) error {
+		limit, ok := r.p.Int("limit", 20, 1, 1000)
+		if !ok {
+			return fieldErr("limit", "from 1 to 1000")
+		}
+		q, err := r.created(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := r.rows(q.Select("account_id AS k, COUNT(*) AS requests, SUM(CASE WHEN status NOT IN ('resolved', 'closed') THEN 1 ELSE 0 END) AS open").
+			Where("account_id IS NOT NULL").Group("account_id").Order("requests DESC, account_id").Limit(limit))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "requests", "open"), "account", func(g *group) []any {
+			return []any{g.counts["requests"], g.counts["open"]}
+		})
+	},
+}
+
+var agentWorkload = &report{
+	info: model.ReportInfo{Name: "agent_workload", Title: "Agent workload",
+		Description: "Open requests now per assignee: how many, how many urgent or high, how many past their resolution target.",
+		Columns: append(slices.Clone(groupCols), col("open", "Open", model.ColInt), col("urgent_high", "Urgent or high", model.ColInt),
+			col("overdue", "Overdue", model.ColInt))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.from(ctx, "request")
+		if err != nil {
+			return err
+		}
+		rows, err := r.rows(q.Select(`COALESCE(assignee_id, '') AS k, COUNT(*) AS open,
+			SUM(CASE WHEN priority IN ('urgent', 'high') THEN 1 ELSE 0 END) AS urgent_high,
+			SUM(CASE WHEN resolution_due < ? THEN 1 ELSE 0 END) AS overdue`, time.Now().UTC()).
+			Where("status NOT IN ?", []string{model.RequestResolved, model.RequestClosed}).Group("k").Order("k"))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "open", "urgent_high", "overdue"), "user", func(g *group) []any {
+			return []any{g.counts["open"], g.counts["urgent_high"], g.counts["overdue"]}
+		})
+	},
+}
+
+var supportCallTime = &report{
+	info: model.ReportInfo{Name: "support_call_time", Title: "Time per support call",
+		Description: "Calls on requests in the period per agent: how many, total and average minutes.",
+		Columns: append(slices.Clone(groupCols), col("calls", "Calls", model.ColInt), col("minutes", "Minutes", model.ColDecimal),
+			col("avg_minutes", "Average minutes", model.ColDecimal))},
+	run: func(ctx context.Context, r *reportRun) error {
+		q, err := r.from(ctx, "activity")
+		if err != nil {
+			return err
+		}
+		rows, err := r.rows(q.Select("COALESCE(created_by, '') AS k, COUNT(*) AS calls, SUM(duration_seconds) AS seconds").
+			Where("kind = ? AND sort_at >= ? AND sort_at < ? AND id IN (SELECT activity_id FROM activity_links WHERE entity = 'request')",
+				model.KindCall, r.p.From.UTC(), r.p.To.UTC()).Group("k").Order("k"))
+		if err != nil {
+			return err
+		}
+		return r.labelled(ctx, countGroups(rows, "calls", "seconds"), "user", func(g *group) []any {
+			n, sec := g.counts["calls"], float64(g.counts["seconds"])
+			return []any{n, model.Decimal{Decimal: decimalFromFloat(sec/60, 1)}, model.Decimal{Decimal: decimalFromFloat(sec/60/float64(max(n, 1)), 1)}}
+		})
+	},
+}

@@ -23,6 +23,9 @@ const (
 	// retentionInterval is how often the delivery and inbound logs are
 	// trimmed to the retention period.
 	retentionInterval = time.Hour
+	// slaWatchInterval is how often open requests are checked against
+	// their SLA targets.
+	slaWatchInterval = time.Minute
 )
 
 // startQueue builds the job queue with every worker and periodic job and
@@ -37,8 +40,12 @@ func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logR
 	}})
 	river.AddWorker(workers, &queue.LogRetention{Keep: logRetention, Purges: map[string]func(context.Context, time.Time) (int64, error){
 		"webhook_log": s.PurgeWebhookLog, "inbound_messages": s.PurgeInboundMessages}})
+	river.AddWorker(workers, &queue.SLAWatch{Mark: func(ctx context.Context, limit int) (int, error) {
+		return s.MarkSLABreaches(model.WithActor(ctx, model.System), limit)
+	}})
 	q, err := queue.New(ctx, queue.Config{Store: s, Logger: log, Workers: workers,
-		Periodic: []*river.PeriodicJob{queue.PeriodicBlobGC(blobGCInterval), queue.PeriodicLogRetention(retentionInterval)}})
+		Periodic: []*river.PeriodicJob{queue.PeriodicBlobGC(blobGCInterval), queue.PeriodicLogRetention(retentionInterval),
+			queue.PeriodicSLAWatch(slaWatchInterval)}})
 	if err != nil {
 		return nil, err
 	}

@@ -250,3 +250,25 @@ func (s *Store) RequestLinks(ctx context.Context, id string) ([]RequestLink, err
 	var out []RequestLink
 	return out, dbErr(s.conn(ctx).Where("request_id = ?", id).Order("created_at").Find(&out).Error)
 }
+
+// MarkSLABreaches flags open requests that have passed a target they have
+// not met (first response or resolution) as breached, each in its own
+// write with the request.sla_breached event; at most limit per call. It
+// returns how many it flagged.
+func (s *Store) MarkSLABreaches(ctx context.Context, limit int) (int, error) {
+	t := now()
+	var ids []string
+	err := s.conn(ctx).Model(&model.Request{}).
+		Where("sla_breached = ? AND deleted_at IS NULL AND status NOT IN ?", false, []string{model.RequestResolved, model.RequestClosed}).
+		Where("(first_response_at IS NULL AND first_response_due < ?) OR (resolved_at IS NULL AND resolution_due < ?)", t, t).
+		Order("resolution_due").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return 0, dbErr(err)
+	}
+	for _, id := range ids {
+		if _, err := Update(serverWrite(ctx), s, id, 0, func(r *model.Request) error { r.SLABreached = true; return nil }); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}

@@ -240,3 +240,32 @@ func TestSupportReports(t *testing.T) {
 		}
 	})
 }
+
+func TestMarkSLABreaches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		if err := store.Create(salesAdmin, s, &model.SLATarget{Priority: "urgent", FirstResponseMinutes: 1, ResolutionMinutes: 1}); err != nil {
+			t.Fatal(err)
+		}
+		r := &model.Request{Subject: "Down", Priority: "urgent"}
+		if err := store.Create(salesAdmin, s, r); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.MarkSLABreaches(salesAdmin, 10); err != nil || n != 0 {
+			t.Fatalf("before the target: %d %v", n, err)
+		}
+		// Move the clock back instead of waiting a minute.
+		if _, err := s.DB().Exec("UPDATE requests SET first_response_due = created_at, resolution_due = created_at"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.MarkSLABreaches(salesAdmin, 10); err != nil || n != 1 {
+			t.Fatalf("after: %d %v", n, err)
+		}
+		if n, _ := s.MarkSLABreaches(salesAdmin, 10); n != 0 {
+			t.Errorf("flagged twice")
+		}
+		hist, _ := s.History(salesAdmin, "request", r.ID)
+		if hist[len(hist)-1].Event != model.EventRequestSLABreached {
+			t.Errorf("%+v", hist[len(hist)-1])
+		}
+	})
+}

@@ -7,7 +7,7 @@ import (
 )
 
 // ReportEntities are the records a user-defined report may count.
-var ReportEntities = []string{"opportunity", "lead", "account", "contact", "activity", "campaign", "quote", "order"}
+var ReportEntities = []string{"opportunity", "lead", "account", "contact", "activity", "campaign", "quote", "order", "request", "time_entry"}
 
 // Aggregate functions of user-defined reports.
 var AggregateFuncs = []string{"count", "sum", "avg", "min", "max"}

@@ -32,12 +32,15 @@ var reportColumns = map[string]func(s *Store) (map[string]column, error){
 	"campaign":    func(s *Store) (map[string]column, error) { return columnsOf[model.Campaign](s, "campaign") },
 	"quote":       func(s *Store) (map[string]column, error) { return columnsOf[model.Quote](s, "quote") },
 	"order":       func(s *Store) (map[string]column, error) { return columnsOf[model.Order](s, "order") },
+	"request":     func(s *Store) (map[string]column, error) { return columnsOf[model.Request](s, "request") },
+	"time_entry":  func(s *Store) (map[string]column, error) { return columnsOf[model.TimeEntry](s, "time_entry") },
 }
 
 // idNames maps grouping fields that hold ids to the entity whose names
 // label them.
 var idNames = map[string]string{"owner_id": "user", "team_id": "team", "territory_id": "territory", "account_id": "account",
-	"contact_id": "contact", "campaign_id": "campaign", "lost_to_id": "competitor", "pipeline_id": "pipeline"}
+	"contact_id": "contact", "campaign_id": "campaign", "lost_to_id": "competitor", "pipeline_id": "pipeline",
+	"queue_id": "queue", "assignee_id": "user", "product_id": "product", "user_id": "user"}
 
 // reportDefinitionRule checks a definition's fields against its entity's
 // columns when it is saved, so that a definition that cannot run is never

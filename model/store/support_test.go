@@ -269,3 +269,23 @@ func TestMarkSLABreaches(t *testing.T) {
 		}
 	})
 }
+
+func TestRequestReportDefinition(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		q := &model.Queue{Name: "L2", Active: true}
+		if err := store.Create(salesAdmin, s, q); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if err := store.Create(salesAdmin, s, &model.Request{Subject: "x", QueueID: &q.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		def := &model.ReportDefinition{Name: "By queue", Of: "request", GroupBy: []string{"queue_id", "created_at:week"}}
+		params, _ := model.ParseReportParams(model.ReportInfo{Name: "custom"}, nil, time.Now())
+		res, err := s.RunReportDefinition(salesAdmin, def, params)
+		if err != nil || len(res.Rows) != 1 || res.Rows[0][1] != "L2" || res.Rows[0][3] != int64(3) {
+			t.Fatalf("%v %v", res, err)
+		}
+	})
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"time"
 
@@ -222,46 +221,31 @@ var topCategories = &report{
 			return err
 		}
 		now := time.Now().UTC()
-		var reqs []struct {
-			Tags      []string `gorm:"serializer:json"`
-			CreatedAt time.Time
-		}
 		from := r.p.From.UTC()
 		if wb := now.AddDate(0, 0, -14); wb.Before(from) {
 			from = wb
 		}
-		if err := q.Select("tags, created_at").Where("created_at >= ? AND created_at < ?", from, r.p.To.UTC()).Find(&reqs).Error; err != nil {
-			return dbErr(err)
+		// The tags are a JSON list: expanded in SQL, one row per tag.
+		expand := "json_each(t.tags) AS j"
+		if r.s.engine == "postgres" {
+			expand = "jsonb_array_elements_text(CAST(t.tags AS jsonb)) AS j(value)"
 		}
-		type counts struct{ total, week, before int64 }
-		byTag := map[string]*counts{}
-		for _, rq := range reqs {
-			for _, tag := range rq.Tags {
-				c := byTag[tag]
-				if c == nil {
-					c = &counts{}
-					byTag[tag] = c
-				}
-				switch age := now.Sub(rq.CreatedAt); {
-				case age < 7*24*time.Hour:
-					c.week++
-				case age < 14*24*time.Hour:
-					c.before++
-				}
-				if !rq.CreatedAt.Before(r.p.From) {
-					c.total++
-				}
-			}
+		rows, err := r.rows(q.Joins(", "+expand).Select(`j.value AS k,
+			SUM(CASE WHEN t.created_at >= ? THEN 1 ELSE 0 END) AS requests,
+			SUM(CASE WHEN t.created_at >= ? THEN 1 ELSE 0 END) AS this_week,
+			SUM(CASE WHEN t.created_at >= ? AND t.created_at < ? THEN 1 ELSE 0 END) AS week_before`,
+			r.p.From.UTC(), now.AddDate(0, 0, -7), now.AddDate(0, 0, -14), now.AddDate(0, 0, -7)).
+			Where("t.created_at >= ? AND t.created_at < ?", from, r.p.To.UTC()).Group("j.value").Order("requests DESC, k"))
+		if err != nil {
+			return err
 		}
-		tags := slices.Sorted(maps.Keys(byTag))
-		slices.SortStableFunc(tags, func(a, b string) int { return int(byTag[b].total - byTag[a].total) })
-		for _, tag := range tags {
-			c := byTag[tag]
+		for _, row := range rows {
+			week, before := integer(row["this_week"]), integer(row["week_before"])
 			rising := ""
-			if c.week-c.before >= 3 && c.week*2 >= c.before*3 {
+			if week-before >= 3 && week*2 >= before*3 {
 				rising = "rising"
 			}
-			r.res.Rows = append(r.res.Rows, []any{tag, c.total, c.week, c.before, rising})
+			r.res.Rows = append(r.res.Rows, []any{text(row["k"]), integer(row["requests"]), week, before, rising})
 		}
 		return nil
 	},

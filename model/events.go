@@ -14,6 +14,7 @@ var DomainEvents = map[string]string{
 	EventOpportunityWon:          "An opportunity was won; data is the opportunity as closed.",
 	EventOpportunityLost:         "An opportunity was lost or disqualified; data is the opportunity with its outcome reason.",
 	EventLeadConverted:           "A lead was converted; data is the lead with the account, contact and opportunity it became.",
+	EventKBArticlePublished:      "An answer-book article was published (created as, or changed to, published); data is the article.",
 	EventRequestStatusChanged:    "A support request changed status; data is the request after the change.",
 	EventRequestAssigned:         "A support request was assigned to another agent; data is the request.",
 	EventRequestReplied:          "An agent answered a support request (a reply or a mail to the customer); data is the request.",
@@ -28,6 +29,9 @@ const (
 	EventLeadConverted           = "lead.converted"
 )
 
+// EventKBArticlePublished is the answer book's domain event.
+const EventKBArticlePublished = "kb.article_published"
+
 // Support domain events.
 const (
 	EventRequestStatusChanged = "request.status_changed"
@@ -40,6 +44,11 @@ const (
 // fields, or "" for a plain write. (Quote actions tag their changes
 // themselves.)
 func DomainEvent(entity, op string, fields map[string]FieldChange) string {
+	if entity == "kb_article" && op != OpDelete {
+		if f, ok := fields["status"]; ok && f.New == KBPublished {
+			return EventKBArticlePublished
+		}
+	}
 	if op != OpUpdate {
 		return ""
 	}

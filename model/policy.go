@@ -49,7 +49,8 @@ var Policies = map[string]Visibility{
 	"time_entry":        OwnerOnly,
 	"web_form":          AdminOnly,
 	"inbound_hook":      AdminOnly,
-	"user":              AllStaff, // staff may look colleagues up; only admins write (see CanWrite)
+	"user":              AllStaff,                      // staff may look colleagues up; only admins write (see CanWrite)
+	"kb_article":        AllStaff, "kb_vote": AllStaff, // the answer book: every employee reads and writes
 }
 
 // PolicyFor returns the visibility of entity; unknown entities are admin-only

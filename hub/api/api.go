@@ -93,6 +93,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountMarketing(r)
 	a.mountReports(r)
 	a.mountSupport(r)
+	a.mountKB(r)
 }
 
 // writeJSON sends v with status.

@@ -38,8 +38,8 @@ type operation struct {
 }
 
 func (c *collection[T, P]) op(verb, idVerb, schema string, kind opKind) operation {
-	name := strings.TrimPrefix(c.path, "/")
-	return operation{id: idVerb + "_" + strings.ReplaceAll(name, "-", "_"), summary: verb + " " + strings.ReplaceAll(name, "-", " "),
+	name := strings.NewReplacer("-", "_", "/", "_").Replace(strings.TrimPrefix(c.path, "/"))
+	return operation{id: idVerb + "_" + name, summary: verb + " " + strings.ReplaceAll(name, "_", " "),
 		tag: c.tag, kind: kind, schema: schema, params: strings.Fields(c.filters)}
 }
 
@@ -53,7 +53,8 @@ var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Acc
 	model.Pipeline{}, model.Stage{}, model.Opportunity{}, model.StageChange{}, model.Competitor{}, model.Lead{}, model.Campaign{},
 	model.MailingList{}, model.CampaignMember{}, ListMembersRequest{}, ListMembersAdded{}, ContactPage{}, CampaignMembersRequest{}, CampaignMembersFromList{}, model.FromListResult{}, CampaignMemberPage{},
 	model.Script{}, model.ScriptQuestion{}, model.ScriptRun{}, model.ScriptResult{}, model.ReportDefinition{},
-	model.Request{}, model.Queue{}, model.SLATarget{}, model.TimeEntry{}}
+	model.Request{}, model.Queue{}, model.SLATarget{}, model.TimeEntry{},
+	model.KBArticle{}, model.KBVote{}, model.KBVoteSummary{}, model.KBArticleVersion{}, model.KBHit{}, model.KBSearchResult{}, KBVoteRequest{}, KBVersionList{}, KBViewCount{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {

@@ -26,6 +26,7 @@ var bodies = []string{
 	m0009Assignment,
 	m0010ReportDefinitions,
 	m0011Support,
+	m0012KB,
 }
 
 // Latest is the newest schema version this build knows.

@@ -36,10 +36,11 @@ var Tables = map[string]string{
 	"exchange_rate":     "exchange_rates",
 	"quote":             "quotes",
 	"order":             "orders",
-	"request":           "requests",
-	"queue":             "queues",
-	"sla_target":        "sla_targets",
-	"time_entry":        "time_entries",
+	"kb_article":        "kb_articles", "kb_vote": "kb_votes",
+	"request":    "requests",
+	"queue":      "queues",
+	"sla_target": "sla_targets",
+	"time_entry": "time_entries",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.

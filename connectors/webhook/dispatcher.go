@@ -225,8 +225,9 @@ type endpointWorker struct {
 
 	records chan *outcomeRecord // to recordLoop
 
-	mu       sync.Mutex
-	inFlight int
+	mu        sync.Mutex
+	inFlight  int // requests under way
+	unsettled int // deliveries claimed whose outcome is not written yet
 
 	nextStart time.Time // rate limit: when the next attempt may start
 }
@@ -308,9 +309,7 @@ func (w *endpointWorker) fill(ctx context.Context) bool {
 // an attempt for each and returns how many it started.
 func (w *endpointWorker) claimAndSend(ctx context.Context, sends *sync.WaitGroup) int {
 	ep := w.ep.Load()
-	w.mu.Lock()
-	free := max(ep.MaxConcurrency, 1) - w.inFlight
-	w.mu.Unlock()
+	free := w.freeSlots(ep)
 	if ep.RateLimit > 0 {
 		free = min(free, ep.RateLimit)
 	}
@@ -346,23 +345,40 @@ func (w *endpointWorker) claimAndSend(ctx context.Context, sends *sync.WaitGroup
 		}
 		w.mu.Lock()
 		w.inFlight++
+		w.unsettled++
 		w.mu.Unlock()
 		started++
 		dl := &ds[i]
 		sends.Go(func() {
-			defer func() {
-				w.mu.Lock()
-				w.inFlight--
-				w.mu.Unlock()
-				select {
-				case w.freed <- struct{}{}:
-				default:
-				}
-			}()
+			defer w.freeSlot(&w.unsettled)
 			w.attempt(ctx, ep, secrets, dl)
 		})
 	}
 	return started
+}
+
+// freeSlots is how many attempts may start now: at most MaxConcurrency
+// requests under way, and at most twice as many deliveries between their
+// claim and their written outcome. A request's slot frees as soon as it is
+// answered, so the next one need not wait for the outcome's commit (the
+// record's next event waits anyway: its head is pending until then), while
+// a slow database holds claims back instead of piling up leased deliveries.
+func (w *endpointWorker) freeSlots(ep *model.WebhookEndpoint) int {
+	limit := max(ep.MaxConcurrency, 1)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return min(limit-w.inFlight, 2*limit-w.unsettled)
+}
+
+// freeSlot takes one from a slot counter and tells the worker loop.
+func (w *endpointWorker) freeSlot(counter *int) {
+	w.mu.Lock()
+	*counter--
+	w.mu.Unlock()
+	select {
+	case w.freed <- struct{}{}:
+	default:
+	}
 }
 
 // pace waits until the endpoint's rate limit lets the next attempt start;
@@ -413,9 +429,11 @@ func (w *endpointWorker) secrets(ctx context.Context, endpointID string) ([][]by
 	return keys, nil
 }
 
-// attempt sends one delivery and records the outcome.
+// attempt sends one delivery, frees its request slot as soon as the answer
+// is in (see freeSlots) and records the outcome.
 func (w *endpointWorker) attempt(ctx context.Context, ep *model.WebhookEndpoint, secrets [][]byte, dl *model.WebhookDelivery) {
 	res := w.d.deliverer.Send(ctx, Request{URL: ep.URL, MsgID: dl.ID, Body: dl.Payload, Secrets: secrets, Headers: ep.Headers})
+	w.freeSlot(&w.inFlight)
 	n := dl.Attempts + 1
 	at := &model.WebhookAttempt{
 		Attempt:         n,

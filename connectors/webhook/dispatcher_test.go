@@ -806,7 +806,7 @@ func BenchmarkDispatch(b *testing.B) {
 
 // newBenchServer is a receiver on 127.0.0.1 that reads the body, answers
 // 204 and calls hit once per distinct webhook-id.
-func newBenchServer(b *testing.B, hit func()) string {
+func newBenchServer(b testing.TB, hit func()) string {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

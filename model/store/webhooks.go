@@ -3,10 +3,13 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm/clause"
 
 	"rapport/model"
@@ -117,7 +120,9 @@ func (s *Store) FillWebhookDeliveries(ctx context.Context, ep *model.WebhookEndp
 			return err
 		}
 		var rows []model.Change
-		err = s.conn(ctx).Where("seq > ? AND seq <= ?", st.Cursor, head).Order("seq").Limit(limit).Find(&rows).Error
+		// Payloads are made from snapshots; decoding each row's changed
+		// fields as well took most of a fill's CPU time.
+		err = s.conn(ctx).Omit("fields").Where("seq > ? AND seq <= ?", st.Cursor, head).Order("seq").Limit(limit).Find(&rows).Error
 		if err != nil {
 			return dbErr(err)
 		}
@@ -125,24 +130,40 @@ func (s *Store) FillWebhookDeliveries(ctx context.Context, ep *model.WebhookEndp
 		if len(rows) == limit {
 			next = rows[len(rows)-1].Seq
 		}
-		var out []*model.WebhookDelivery
-		for i := range rows {
-			c := &rows[i]
-			if d, ok, err := deliveryFor(ep, c); err != nil {
-				return err
-			} else if ok {
-				out = append(out, d)
-			}
+		out, err := deliveriesFor(ep, rows)
+		if err != nil {
+			return err
 		}
 		if len(out) > 0 {
 			if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(out, 200).Error; err != nil {
 				return dbErr(err)
 			}
 		}
+		if len(out) > 0 && st.FailingSince != nil {
+			// New events of records whose head waits for a retry wait
+			// with it (see alignWithHeads).
+			if err := s.alignWithHeads(ctx, ep.ID, false, "d.seq > ? AND d.seq <= ?", st.Cursor, next); err != nil {
+				return err
+			}
+		}
 		made = len(out)
 		return dbErr(s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", ep.ID).Update("cursor_seq", next).Error)
 	})
 	return made, err
+}
+
+// deliveriesFor builds the deliveries of feed rows to ep, of the events it
+// subscribes to.
+func deliveriesFor(ep *model.WebhookEndpoint, rows []model.Change) ([]*model.WebhookDelivery, error) {
+	var out []*model.WebhookDelivery
+	for i := range rows {
+		if d, ok, err := deliveryFor(ep, &rows[i]); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // deliveryFor builds the delivery of feed row c to ep, if ep subscribes.
@@ -191,9 +212,20 @@ func (s *Store) EnqueueWebhookPing(ctx context.Context, endpointID string) (*mod
 // in due order.
 func (s *Store) ClaimWebhookDeliveries(ctx context.Context, endpointID string, limit int, lease time.Duration) ([]model.WebhookDelivery, error) {
 	t := now()
-	var out []model.WebhookDelivery
-	err := s.conn(ctx).Raw(s.claimSQL(), t.Add(lease), endpointID, t, t, limit).Scan(&out).Error
+	rows, err := s.queryFresh(ctx, s.claimSQL(), t.Add(lease), endpointID, t, t, limit)
 	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	var out []model.WebhookDelivery
+	for rows.Next() {
+		var d model.WebhookDelivery
+		if err := s.conn(ctx).ScanRows(rows, &d); err != nil {
+			return nil, dbErr(err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, dbErr(err)
 	}
 	// RETURNING gives rows in no particular order.
@@ -207,15 +239,16 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, endpointID string, l
 // claim costs one round trip and, outside a transaction, one commit.
 //
 // The cost must not grow with the backlog (a dead endpoint may have
-// 100,000 pending): the inner SELECT walks the due index in time order and
-// stops at limit, checking each candidate with a correlated MIN on the
-// record index, which no planner turns into a join over the whole backlog
-// (a NOT EXISTS anti-join did, quadratically, on stale statistics).
-// 'pending' is a literal so that both engines can use the partial indexes,
-// also in generic plans. On PostgreSQL the candidates are locked with SKIP
-// LOCKED, so concurrent claimers (other hubs) pass over each other's rows
-// instead of waiting; a row leased meanwhile fails the lease test when the
-// lock re-checks it. SQLite has one writer at a time.
+// 100,000 pending), whatever the statistics say: the inner SELECT walks
+// the due index in time order and stops at limit; each candidate must be
+// its record's head (see headSQL), and events waiting for a head are kept
+// out of the due range (see alignWithHeads). 'pending' is a literal so
+// that both engines can use the partial indexes.
+//
+// On PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent
+// claimers (other hubs) pass over each other's rows instead of waiting; a
+// row leased meanwhile fails the lease test when the lock re-checks it.
+// SQLite has one writer at a time.
 func (s *Store) claimSQL() string {
 	lock := ""
 	if s.engine == migrate.Postgres {
@@ -224,10 +257,31 @@ func (s *Store) claimSQL() string {
 	return `UPDATE webhook_deliveries SET lease_until = ? WHERE id IN (
 		SELECT d.id FROM webhook_deliveries d
 		WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
-			AND (d.seq = 0 OR d.seq <= (SELECT MIN(p.seq) FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
-				AND p.record_id = d.record_id AND p.status = 'pending' AND p.seq > 0))
+			AND (d.seq = 0 OR d.id = ` + s.headSQL("id", "d") + `)
 		ORDER BY d.next_attempt_at LIMIT ?` + lock + `)
 	RETURNING *`
+}
+
+// headSQL selects column col of the head of row's record: its first
+// pending event, from the record index. A record's events go out one at a
+// time from the head, and claims look up one head per candidate, so the
+// look-up must use that index whatever the statistics say.
+//
+// PostgreSQL gets a row comparison, (endpoint, record, seq) >= (endpoint,
+// record, 1), with an ORDER BY that matches the record index column for
+// column: no other index can serve it (given plain equalities, PostgreSQL
+// without column statistics scanned the endpoint's whole due index per
+// look-up). SQLite, whose planner has no statistics and prefers the index
+// with the most equalities, gets equalities: given the row comparison it
+// used only its first column once the endpoint was known, walking the
+// endpoint's whole backlog per look-up.
+func (s *Store) headSQL(col, row string) string {
+	match := `(h.endpoint_id, h.record_id, h.seq) >= (` + row + `.endpoint_id, ` + row + `.record_id, 1)`
+	if s.engine == migrate.SQLite {
+		match = `h.endpoint_id = ` + row + `.endpoint_id AND h.record_id = ` + row + `.record_id AND h.seq > 0`
+	}
+	return `(SELECT h.` + col + ` FROM webhook_deliveries h WHERE ` + match + ` AND h.status = 'pending'
+		ORDER BY h.endpoint_id, h.record_id, h.seq LIMIT 1)`
 }
 
 // ReleaseWebhookDeliveries ends the leases of claimed deliveries that were
@@ -299,6 +353,9 @@ func (s *Store) RecordWebhookAttempts(ctx context.Context, outs []AttemptOutcome
 			if err := s.markFailing(ctx, id, outs); err != nil {
 				return err
 			}
+			if err := s.holdRetried(ctx, id, outs); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -340,12 +397,95 @@ func (s *Store) settleDeliveries(ctx context.Context, outs []AttemptOutcome) err
 		}
 		args = append(args, o.Delivery.ID, status, at.Attempt, at.Status, truncate(at.Error, 1000), next, delivered)
 	}
-	err := s.conn(ctx).Exec(`UPDATE webhook_deliveries SET status = v.column2, attempts = v.column3,
+	return dbErr(s.execFresh(ctx, `UPDATE webhook_deliveries SET status = v.column2, attempts = v.column3,
 		last_status = v.column4, last_error = v.column5,
 		next_attempt_at = COALESCE(v.column6, webhook_deliveries.next_attempt_at),
 		delivered_at = COALESCE(v.column7, webhook_deliveries.delivered_at), lease_until = NULL
-	FROM (VALUES `+strings.Join(values, ", ")+`) AS v WHERE webhook_deliveries.id = v.column1`, args...).Error
-	return dbErr(err)
+	FROM (VALUES `+strings.Join(values, ", ")+`) AS v WHERE webhook_deliveries.id = v.column1`, args...))
+}
+
+// holdRetried makes the later pending events of the endpoint's records
+// whose delivery in outs is to be retried wait for that retry.
+func (s *Store) holdRetried(ctx context.Context, endpointID string, outs []AttemptOutcome) error {
+	var records []any
+	for _, o := range outs {
+		d := o.Delivery
+		if d.EndpointID == endpointID && o.Outcome == AttemptRetry && d.Seq > 0 && !slices.Contains(records, any(d.RecordID)) {
+			records = append(records, d.RecordID)
+		}
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(records)), ", ")
+	return s.alignWithHeads(ctx, endpointID, false, "d.record_id IN ("+in+")", records...)
+}
+
+// alignWithHeads gives the pending deliveries of an endpoint that match
+// cond (on d) and wait for an earlier event of their record the head's due
+// time when it is later (hold) or, with release, whenever it differs.
+//
+// They could not be sent before the head anyway, but due and waiting they
+// would be walked over, each with a look-up of its head, by every claim: a
+// dead endpoint's backlog is mostly such events (their heads retrying
+// later), and claims that walk 100,000 of them hold up the database (on
+// SQLite, its one writer) for everyone. So a head's retry holds its
+// record's later events, and so does a failing endpoint's fill for new
+// ones. When a head is sent its held events are due already (their time
+// was its time); a replay, which makes heads due early, releases them.
+// Claims still check the head, so none of this matters for order: it only
+// keeps waiting events out of the due range.
+func (s *Store) alignWithHeads(ctx context.Context, endpointID string, release bool, cond string, args ...any) error {
+	differs := "d.next_attempt_at < " + s.headSQL("next_attempt_at", "d")
+	if release {
+		differs = "d.next_attempt_at <> " + s.headSQL("next_attempt_at", "d")
+	}
+	return dbErr(s.execFresh(ctx, `UPDATE webhook_deliveries SET next_attempt_at = `+s.headSQL("next_attempt_at", "webhook_deliveries")+`
+		WHERE id IN (SELECT d.id FROM webhook_deliveries d
+			WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.seq > 0 AND `+cond+` AND `+differs+`)`,
+		append([]any{endpointID}, args...)...))
+}
+
+// queryFresh and execFresh run the dispatcher's hot statements, whose good
+// plan depends on how many deliveries there are. On PostgreSQL they are
+// planned for their actual parameters at every execution (pgx's
+// cached-describe mode runs them as the unnamed statement, still in one
+// round trip): after five runs of a prepared statement PostgreSQL may keep
+// a generic plan for the connection's life, and one made while the table
+// was nearly empty looked up each claim candidate's record by walking the
+// whole due index, which cost seconds per claim behind a large backlog.
+func (s *Store) queryFresh(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db := s.conn(ctx)
+	if s.engine != migrate.Postgres {
+		return db.Raw(query, args...).Rows()
+	}
+	return db.Statement.ConnPool.QueryContext(ctx, dollarParams(query), append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
+
+func (s *Store) execFresh(ctx context.Context, query string, args ...any) error {
+	db := s.conn(ctx)
+	if s.engine != migrate.Postgres {
+		return db.Exec(query, args...).Error
+	}
+	_, err := db.Statement.ConnPool.ExecContext(ctx, dollarParams(query), append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+	return err
+}
+
+// dollarParams numbers a statement's ? placeholders $1, $2 ... as
+// PostgreSQL wants them (GORM does this for the statements it builds). The
+// statements given to it have no ? in literals.
+func dollarParams(query string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // markFailing brings an endpoint's failing_since up to date after its
@@ -435,22 +575,39 @@ func (s *Store) ReplayWebhookDeliveries(ctx context.Context, endpointID string, 
 	if err := requireAdmin(ctx); err != nil {
 		return 0, err
 	}
-	q := s.conn(ctx).Model(&model.WebhookDelivery{}).Where("endpoint_id = ?", endpointID)
+	scope, args, err := replayScope(f)
+	if err != nil {
+		return 0, err
+	}
+	t := now()
+	var n int64
+	err = s.WithTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Model(&model.WebhookDelivery{}).Where("endpoint_id = ?", endpointID).Where(scope, args...).
+			Updates(map[string]any{"status": model.DeliveryPending, "attempts": 0, "next_attempt_at": t, "lease_until": nil})
+		if n = res.RowsAffected; res.Error != nil || n == 0 {
+			return dbErr(res.Error)
+		}
+		// A replayed delivery may now be its record's head, due before
+		// the events held for the old head: release them.
+		return s.alignWithHeads(ctx, endpointID, true, `d.record_id IN (SELECT r.record_id FROM webhook_deliveries r
+			WHERE r.endpoint_id = d.endpoint_id AND r.status = 'pending' AND r.attempts = 0 AND r.next_attempt_at = ?)`, t)
+	})
+	return n, err
+}
+
+// replayScope turns a ReplayFilter into a condition on deliveries.
+func replayScope(f ReplayFilter) (string, []any, error) {
 	switch {
 	case f.DeliveryID != "":
-		q = q.Where("id = ?", f.DeliveryID)
+		return "id = ?", []any{f.DeliveryID}, nil
 	case f.Failed:
-		q = q.Where("status = ?", model.DeliveryFailed)
+		return "status = ?", []any{model.DeliveryFailed}, nil
+	case !f.Since.IsZero() && !f.Until.IsZero():
+		return "created_at >= ? AND created_at < ?", []any{f.Since, f.Until}, nil
 	case !f.Since.IsZero():
-		q = q.Where("created_at >= ?", f.Since)
-		if !f.Until.IsZero() {
-			q = q.Where("created_at < ?", f.Until)
-		}
-	default:
-		return 0, model.Errorf(model.EINVALID, "say which deliveries: one id, failed ones, or a time range")
+		return "created_at >= ?", []any{f.Since}, nil
 	}
-	res := q.Updates(map[string]any{"status": model.DeliveryPending, "attempts": 0, "next_attempt_at": now(), "lease_until": nil})
-	return res.RowsAffected, dbErr(res.Error)
+	return "", nil, model.Errorf(model.EINVALID, "say which deliveries: one id, failed ones, or a time range")
 }
 
 // PurgeWebhookLog deletes attempts and settled deliveries older than before

@@ -142,3 +142,67 @@ func TestReactivatedEndpointStartsAfresh(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookRetryHoldsRecord: while a record's head waits for a retry,
+// its later events (those queued already and those made by a fill) wait
+// with it, out of the claims' way; a replay of the head releases them, and
+// they still go out one at a time after it.
+func TestWebhookRetryHoldsRecord(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := model.WithActor(context.Background(), model.System)
+		ep := &model.WebhookEndpoint{URL: "https://hooks.example.com/in", EventTypes: []string{"contact.*"}, Active: true}
+		if err := s.CreateWebhookEndpoint(ctx, ep, "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"); err != nil {
+			t.Fatal(err)
+		}
+		a := &model.Contact{FirstName: "A"}
+		if err := store.Create(ctx, s, a); err != nil {
+			t.Fatal(err)
+		}
+		retitle := func(title string) {
+			t.Helper()
+			if _, err := store.Update(ctx, s, a.ID, 0, func(c *model.Contact) error { c.Title = title; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.FillWebhookDeliveries(ctx, ep, 100); err != nil {
+				t.Fatal(err)
+			}
+		}
+		retitle("one")
+		retitle("two")
+		head, err := s.ClaimWebhookDeliveries(ctx, ep.ID, 10, time.Minute)
+		if err != nil || len(head) != 1 {
+			t.Fatalf("claim: %+v %v", head, err)
+		}
+		retry := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+		at := &model.WebhookAttempt{Attempt: 1, At: time.Now().UTC(), Status: 503}
+		if err := s.RecordWebhookAttempt(ctx, &head[0], at, store.AttemptRetry, retry); err != nil {
+			t.Fatal(err)
+		}
+		retitle("three") // made while the endpoint is failing
+		pending, err := s.WebhookDeliveries(ctx, ep.ID, model.DeliveryPending, time.Time{}, 10)
+		if err != nil || len(pending) != 4 {
+			t.Fatalf("pending: %d %v", len(pending), err)
+		}
+		for _, d := range pending {
+			if !d.NextAttemptAt.Equal(retry) {
+				t.Errorf("seq %d due %s, want the head's retry %s", d.Seq, d.NextAttemptAt, retry)
+			}
+		}
+		if got, _ := s.ClaimWebhookDeliveries(ctx, ep.ID, 10, time.Minute); len(got) != 0 {
+			t.Errorf("claimed while the head waits: %+v", got)
+		}
+		if _, err := s.ReplayWebhookDeliveries(ctx, ep.ID, store.ReplayFilter{DeliveryID: head[0].ID}); err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []int64{head[0].Seq, pending[2].Seq, pending[1].Seq, pending[0].Seq} {
+			got, err := s.ClaimWebhookDeliveries(ctx, ep.ID, 10, time.Minute)
+			if err != nil || len(got) != 1 || got[0].Seq != want {
+				t.Fatalf("claim %d after the replay: %+v %v, want seq %d", i, got, err, want)
+			}
+			at := &model.WebhookAttempt{Attempt: got[0].Attempts + 1, At: time.Now().UTC(), Status: 204}
+			if err := s.RecordWebhookAttempt(ctx, &got[0], at, store.AttemptDelivered, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

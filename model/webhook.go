@@ -232,10 +232,10 @@ func EventMatches(p, t string) bool {
 	return err == nil && ok
 }
 
-// EventPayload is the body of a delivery: {"type", "timestamp", "data"},
-// data being the record as it was at the change, or only its id and
-// version in thin mode.
-func EventPayload(c *Change, mode string) ([]byte, error) {
+// EventPayload is the body of a delivery of event typ of feed row c:
+// {"type", "timestamp", "data"}, data being the record as it was at the
+// change, or only its id and version in thin mode.
+func EventPayload(c *Change, typ, mode string) ([]byte, error) {
 	data := json.RawMessage(c.Snapshot)
 	if mode == PayloadThin || len(data) == 0 {
 		thin, err := json.Marshal(map[string]any{"id": c.RecordID, "version": c.Version})
@@ -244,7 +244,7 @@ func EventPayload(c *Change, mode string) ([]byte, error) {
 		}
 		data = thin
 	}
-	return json.Marshal(map[string]any{"type": EventType(c), "timestamp": c.At.UTC().Format(time.RFC3339Nano), "data": data})
+	return json.Marshal(map[string]any{"type": typ, "timestamp": c.At.UTC().Format(time.RFC3339Nano), "data": data})
 }
 
 // PingPayload is the body of a test event.

@@ -141,7 +141,7 @@ func (a *API) mountWebhooks(r *mux.Router) {
 		{http.MethodPost, one + "/test", custom("test_webhook_endpoint", "Queue a webhook.ping event for the endpoint",
 			"", "WebhookDelivery", http.StatusAccepted), h.test, false},
 		{http.MethodGet, one + "/deliveries", custom("list_webhook_deliveries", "The endpoint's delivery log, newest first",
-			"", "WebhookDeliveryPage", 0, "status", "before", "limit"), h.deliveries, false},
+			"", "WebhookDeliveryPage", 0, "status", "before", "cursor", "limit"), h.deliveries, false},
 		{http.MethodGet, one + "/deliveries/{delivery_id}/attempts", custom("list_webhook_attempts", "Every attempt of one delivery, oldest first",
 			"", "WebhookAttemptList", 0), h.attempts, false},
 		{http.MethodPost, one + "/deliveries/{delivery_id}/replay", custom("replay_webhook_delivery", "Send one delivery again (same webhook-id)",
@@ -333,8 +333,9 @@ func (h *webhookEndpoints) test(w http.ResponseWriter, r *http.Request) {
 
 var deliveryStatuses = []string{model.DeliveryPending, model.DeliveryDelivered, model.DeliveryFailed}
 
-// deliveries answers a page of the delivery log; next_before is the
-// created_at to pass as before for the next page ("" at the end).
+// deliveries answers a page of the delivery log, newest first: status and
+// before (an RFC 3339 time) filter it; next_cursor, passed as cursor,
+// gives the next page ("" at the end).
 func (h *webhookEndpoints) deliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	status := q.Get("status")
@@ -349,37 +350,31 @@ func (h *webhookEndpoints) deliveries(w http.ResponseWriter, r *http.Request) {
 			fe.Add("before", "must be an RFC 3339 time")
 		}
 	}
-	limit, err := intParam(r, "limit", 100)
-	if err != nil || limit < 1 || limit > 500 {
-		fe.Add("limit", "must be a number from 1 to 500")
-	}
-	if err := fe.Err(); err != nil {
+	cursor, limit, err := logPageParams(r)
+	if err := firstErr(err, fe.Err()); err != nil {
 		fail(w, r, err)
 		return
 	}
 	h.answer(w, r, http.StatusOK, func(ctx context.Context, ep *model.WebhookEndpoint) (any, error) {
-		items, err := h.api.store.WebhookDeliveries(ctx, ep.ID, status, before, int(limit))
-		next := ""
-		if len(items) == int(limit) {
-			next = items[len(items)-1].CreatedAt.UTC().Format(time.RFC3339Nano)
-		}
+		items, next, err := h.api.store.WebhookDeliveryPage(ctx, ep.ID, status, before, cursor, limit)
 		if items == nil {
 			items = []model.WebhookDelivery{}
 		}
-		return map[string]any{"items": items, "next_before": next}, err
+		return map[string]any{"items": items, "next_cursor": next.String()}, err
 	})
 }
 
-// attempts lists a delivery's attempts; those of another endpoint's
-// delivery are not shown under this one.
+// attempts lists a delivery's attempts; a delivery of another endpoint,
+// or none, is not found.
 func (h *webhookEndpoints) attempts(w http.ResponseWriter, r *http.Request) {
 	h.answer(w, r, http.StatusOK, func(ctx context.Context, ep *model.WebhookEndpoint) (any, error) {
-		all, err := h.api.store.WebhookAttempts(ctx, mux.Vars(r)["delivery_id"])
-		items := []model.WebhookAttempt{}
-		for _, at := range all {
-			if at.EndpointID == ep.ID {
-				items = append(items, at)
-			}
+		d, err := h.api.store.WebhookDelivery(ctx, ep.ID, mux.Vars(r)["delivery_id"])
+		if err != nil {
+			return nil, err
+		}
+		items, err := h.api.store.WebhookAttempts(ctx, d.ID)
+		if items == nil {
+			items = []model.WebhookAttempt{}
 		}
 		return map[string]any{"items": items}, err
 	})
@@ -514,7 +509,7 @@ func webhookSchemas() map[string]any {
 		"RotateSecretRequest":  objectSchema(reflect.TypeOf(rotateRequest{})),
 		"ReplayRequest":        objectSchema(reflect.TypeOf(replayRequest{})),
 		"ReplayResult":         objectWith(map[string]any{"replayed": map[string]any{"type": "integer"}}),
-		"WebhookDeliveryPage":  pageSchema("WebhookDelivery", "next_before", "string"),
+		"WebhookDeliveryPage":  pageSchema("WebhookDelivery", "next_cursor", "string"),
 		"WebhookAttemptList":   objectWith(map[string]any{"items": map[string]any{"type": "array", "items": ref("WebhookAttempt")}}),
 		"WebhookEventType":     objectSchema(reflect.TypeOf(EventType{})),
 		"WebhookEventTypeList": objectWith(map[string]any{"items": map[string]any{"type": "array", "items": ref("WebhookEventType")}}),

@@ -27,6 +27,7 @@ var bodies = []string{
 	m0010ReportDefinitions,
 	m0011Support,
 	m0012KB,
+	m0013WebhookEvents,
 }
 
 // Latest is the newest schema version this build knows.

@@ -130,7 +130,11 @@ func (s *Store) FillWebhookDeliveries(ctx context.Context, ep *model.WebhookEndp
 		if len(rows) == limit {
 			next = rows[len(rows)-1].Seq
 		}
-		out, err := deliveriesFor(ep, rows)
+		viewer, err := s.subscriberView(ctx, ep)
+		if err != nil {
+			return err
+		}
+		out, err := deliveriesFor(ep, rows, viewer)
 		if err != nil {
 			return err
 		}
@@ -153,25 +157,39 @@ func (s *Store) FillWebhookDeliveries(ctx context.Context, ep *model.WebhookEndp
 }
 
 // deliveriesFor builds the deliveries of feed rows to ep, of the events it
-// subscribes to.
-func deliveriesFor(ep *model.WebhookEndpoint, rows []model.Change) ([]*model.WebhookDelivery, error) {
+// subscribes to: each row's created/updated/deleted event and its domain
+// event (opportunity.won …) when it has one, in that order. A REST hook
+// (an endpoint with an owner) gets only the records its owner may see.
+func deliveriesFor(ep *model.WebhookEndpoint, rows []model.Change, viewer *model.Actor) ([]*model.WebhookDelivery, error) {
 	var out []*model.WebhookDelivery
 	for i := range rows {
-		if d, ok, err := deliveryFor(ep, &rows[i]); err != nil {
-			return nil, err
-		} else if ok {
-			out = append(out, d)
+		c := &rows[i]
+		if !model.IsEvent(c) || (viewer != nil && !changeVisible(*viewer, c)) {
+			continue
+		}
+		for _, typ := range eventTypesOf(c) {
+			if d, ok, err := deliveryFor(ep, c, typ); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, d)
+			}
 		}
 	}
 	return out, nil
 }
 
-// deliveryFor builds the delivery of feed row c to ep, if ep subscribes.
-func deliveryFor(ep *model.WebhookEndpoint, c *model.Change) (*model.WebhookDelivery, bool, error) {
-	if !model.IsEvent(c) {
-		return nil, false, nil
-	}
+// eventTypesOf lists the events a feed row is.
+func eventTypesOf(c *model.Change) []string {
 	typ := model.EventType(c)
+	if c.Event == "" || c.Event == typ {
+		return []string{typ}
+	}
+	return []string{typ, c.Event}
+}
+
+// deliveryFor builds the delivery of event typ of feed row c to ep, if ep
+// subscribes to it.
+func deliveryFor(ep *model.WebhookEndpoint, c *model.Change, typ string) (*model.WebhookDelivery, bool, error) {
 	matched := false
 	for _, p := range ep.EventTypes {
 		matched = matched || model.EventMatches(p, typ)
@@ -179,13 +197,32 @@ func deliveryFor(ep *model.WebhookEndpoint, c *model.Change) (*model.WebhookDeli
 	if !matched {
 		return nil, false, nil
 	}
-	body, err := model.EventPayload(c, ep.PayloadMode)
+	body, err := model.EventPayload(c, typ, ep.PayloadMode)
 	if err != nil {
 		return nil, false, err
 	}
 	t := now()
 	return &model.WebhookDelivery{ID: model.NewID(), EndpointID: ep.ID, Seq: c.Seq, EventType: typ, Entity: c.Entity,
 		RecordID: c.RecordID, Payload: body, Status: model.DeliveryPending, NextAttemptAt: t, CreatedAt: t}, true, nil
+}
+
+// subscriberView is what a REST hook's owner may see now: nil for an
+// endpoint an admin made (everything); an actor without rights when the
+// owner is gone or disabled (nothing).
+func (s *Store) subscriberView(ctx context.Context, ep *model.WebhookEndpoint) (*model.Actor, error) {
+	if ep.OwnerID == "" {
+		return nil, nil
+	}
+	var u model.User
+	err := s.conn(ctx).Where("id = ? AND deleted_at IS NULL AND disabled = ?", ep.OwnerID, false).Take(&u).Error
+	if err != nil {
+		if model.ErrorCode(dbErr(err)) == model.ENOTFOUND {
+			return &model.Actor{}, nil
+		}
+		return nil, dbErr(err)
+	}
+	a, err := s.ActorFor(ctx, &u, nil)
+	return &a, err
 }
 
 // EnqueueWebhookPing queues a test event for an endpoint.
@@ -520,13 +557,22 @@ func (s *Store) markFailing(ctx context.Context, endpointID string, outs []Attem
 }
 
 // DisableWebhookEndpoint turns an endpoint off (a 410 answer, or failing
-// for days), records why, and audits it so admins are told.
+// for days), records why, and audits it so admins are told. A REST hook
+// answering 410 is deleted: its receiver unsubscribed.
 func (s *Store) DisableWebhookEndpoint(ctx context.Context, endpointID, reason string) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := Update(ctx, s, endpointID, 0, func(e *model.WebhookEndpoint) error { e.Active = false; return nil }); err != nil {
+		ep, err := Update(ctx, s, endpointID, 0, func(e *model.WebhookEndpoint) error { e.Active = false; return nil })
+		if err != nil {
 			return err
 		}
-		err := s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", endpointID).
+		if ep.RESTHook && strings.HasPrefix(reason, "410") {
+			// A REST hook's receiver unsubscribes itself with 410.
+			reason = "unsubscribed by its receiver (410 Gone)"
+			if err := Delete[model.WebhookEndpoint](ctx, s, endpointID, 0); err != nil {
+				return err
+			}
+		}
+		err = s.conn(ctx).Model(&model.WebhookState{}).Where("endpoint_id = ?", endpointID).
 			Updates(map[string]any{"disabled_at": now(), "disabled_reason": truncate(reason, 500)}).Error
 		if err != nil {
 			return dbErr(err)
@@ -538,10 +584,20 @@ func (s *Store) DisableWebhookEndpoint(ctx context.Context, endpointID, reason s
 // WebhookDeliveries lists an endpoint's deliveries, newest first,
 // optionally of one status, created before before (zero: any).
 func (s *Store) WebhookDeliveries(ctx context.Context, endpointID, status string, before time.Time, limit int) ([]model.WebhookDelivery, error) {
+	out, _, err := s.WebhookDeliveryPage(ctx, endpointID, status, before, LogCursor{}, limit)
+	return out, err
+}
+
+// WebhookDeliveryPage returns a page of an endpoint's deliveries, newest
+// first, optionally of one status and created before before, after the
+// cursor; and the next page's cursor (zero at the end). Deliveries made in
+// the same instant are told apart by id, so pages neither skip nor repeat.
+func (s *Store) WebhookDeliveryPage(ctx context.Context, endpointID, status string, before time.Time, after LogCursor, limit int) ([]model.WebhookDelivery, LogCursor, error) {
 	if err := requireAdmin(ctx); err != nil {
-		return nil, err
+		return nil, LogCursor{}, err
 	}
-	q := s.conn(ctx).Where("endpoint_id = ?", endpointID)
+	limit = clampLimit(limit, 500)
+	q := after.after(s.conn(ctx).Where("endpoint_id = ?", endpointID), "created_at")
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
@@ -549,7 +605,20 @@ func (s *Store) WebhookDeliveries(ctx context.Context, endpointID, status string
 		q = q.Where("created_at < ?", before)
 	}
 	var out []model.WebhookDelivery
-	return out, dbErr(q.Order("created_at DESC, id DESC").Limit(clampLimit(limit, 500)).Find(&out).Error)
+	if err := q.Order("created_at DESC, id DESC").Limit(limit).Find(&out).Error; err != nil || len(out) == 0 {
+		return out, LogCursor{}, dbErr(err)
+	}
+	last := out[len(out)-1]
+	return out, nextLogCursor(len(out), limit, last.CreatedAt, last.ID), nil
+}
+
+// WebhookDelivery returns one delivery of an endpoint.
+func (s *Store) WebhookDelivery(ctx context.Context, endpointID, id string) (*model.WebhookDelivery, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	var d model.WebhookDelivery
+	return &d, dbErr(s.conn(ctx).Where("endpoint_id = ? AND id = ?", endpointID, id).Take(&d).Error)
 }
 
 // WebhookAttempts returns a delivery's attempts, oldest first.

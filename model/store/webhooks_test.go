@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,6 +205,60 @@ func TestWebhookRetryHoldsRecord(t *testing.T) {
 			if err := s.RecordWebhookAttempt(ctx, &got[0], at, store.AttemptDelivered, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// TestRESTHookSeesWhatItsOwnerSees: a REST hook's deliveries are limited to
+// the records its subscriber may see; domain events are delivered beside
+// the plain update; a 410 unsubscribes the hook.
+func TestRESTHookSeesWhatItsOwnerSees(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		newPipeline(t, s, "New business")
+		rep := newUser(t, s, "hook.rep@example.com", model.RoleAgent)
+		other := newUser(t, s, "hook.other@example.com", model.RoleAgent)
+		repCtx := model.WithActor(context.Background(), model.Actor{UserID: rep.ID, Name: rep.Name, Role: model.RoleAgent})
+		hook := &model.WebhookEndpoint{URL: "https://hooks.example.com/zap", EventTypes: []string{"opportunity.*"}, Active: true,
+			RESTHook: true, OwnerID: rep.ID}
+		if err := s.CreateWebhookEndpoint(repCtx, hook, "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"); err != nil {
+			t.Fatal(err)
+		}
+		mine := &model.Opportunity{Name: "Mine", Currency: "EUR", OwnerID: &rep.ID}
+		theirs := &model.Opportunity{Name: "Theirs", Currency: "EUR", OwnerID: &other.ID}
+		for _, o := range []*model.Opportunity{mine, theirs} {
+			if err := store.Create(salesAdmin, s, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := store.Update(salesAdmin, s, mine.ID, 0, func(o *model.Opportunity) error { o.Outcome = model.OutcomeWon; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		sys := model.WithActor(context.Background(), model.System)
+		if _, err := s.FillWebhookDeliveries(sys, hook, 500); err != nil {
+			t.Fatal(err)
+		}
+		all, _ := s.WebhookDeliveries(sys, hook.ID, "", time.Time{}, 100)
+		var types []string
+		for _, d := range all {
+			if d.RecordID == theirs.ID {
+				t.Errorf("the hook got a deal its owner may not see: %s", d.EventType)
+			}
+			types = append(types, d.EventType)
+			var p struct{ Type string }
+			if err := json.Unmarshal(d.Payload, &p); err != nil || p.Type != d.EventType {
+				t.Errorf("payload type %q for %s", p.Type, d.EventType)
+			}
+		}
+		slices.Sort(types)
+		if strings.Join(types, " ") != "opportunity.created opportunity.updated opportunity.won" {
+			t.Errorf("deliveries %v", types)
+		}
+		// The receiver answers 410: the subscription is gone.
+		if err := s.DisableWebhookEndpoint(sys, hook.ID, "410 Gone"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RESTHook(repCtx, hook.ID); model.ErrorCode(err) != model.ENOTFOUND {
+			t.Errorf("the hook survived its 410: %v", err)
 		}
 	})
 }

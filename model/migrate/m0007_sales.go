@@ -117,7 +117,7 @@ CREATE TABLE opportunities (
 ;
 CREATE INDEX opportunities_pipeline ON opportunities (pipeline_id, outcome, stage, currency, amount, weighted_amount, owner_id, team_id, deleted_at) WHERE deleted_at IS NULL
 ;
-CREATE INDEX opportunities_close ON opportunities (close_date, outcome, forecast_category, currency, amount, weighted_amount, owner_id, team_id, territory_id, deleted_at) WHERE deleted_at IS NULL
+CREATE INDEX opportunities_close ON opportunities (close_date, outcome, forecast_category, currency, owner_id, team_id, territory_id, amount, weighted_amount, deleted_at) WHERE deleted_at IS NULL
 ;
 CREATE INDEX opportunities_owner ON opportunities (owner_id)
 ;

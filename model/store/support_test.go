@@ -289,3 +289,37 @@ func TestRequestReportDefinition(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestVolumeBuckets: hourly sums fold into the zone's days.
+func TestRequestVolumeBuckets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		for range 3 {
+			if err := store.Create(salesAdmin, s, &model.Request{Subject: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Two of them at 23:30 UTC on 10 January: the 11th in Tokyo and in
+		// Kolkata (half an hour off: the zone-aware path), the 10th in New York.
+		y := time.Date(2026, 1, 10, 23, 30, 0, 0, time.UTC)
+		if _, err := s.DB().Exec(rebind(s, "UPDATE requests SET created_at = ? WHERE id IN (SELECT id FROM requests ORDER BY id LIMIT 2)"), y); err != nil {
+			t.Fatal(err)
+		}
+		for tz, day := range map[string]string{"Asia/Tokyo": "2026-01-11", "America/New_York": "2026-01-10", "Asia/Kolkata": "2026-01-11"} {
+			res := runReport(t, s, salesAdmin, "request_volume", "from=2026-01-01&to=2026-02-01&tz="+tz)
+			if len(res.Rows) != 1 || cell(t, res, day, "requests") != int64(2) {
+				t.Errorf("%s: %v", tz, res.Rows)
+			}
+		}
+	})
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n.
+func rebind(s *store.Store, q string) string {
+	if s.Engine() != "postgres" {
+		return q
+	}
+	for i := 1; strings.Contains(q, "?"); i++ {
+		q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+	}
+	return q
+}

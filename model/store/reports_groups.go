@@ -85,6 +85,20 @@ func decimalFromFloat(f float64, places int32) decimal.Decimal {
 	return decimal.NewFromFloat(f).Round(places)
 }
 
+// limitParam is the parameter of a top-N report.
+func limitParam(what, def string) model.ReportParam {
+	return model.ReportParam{Name: "limit", Description: "how many " + what + " (1–1000)", Default: def}
+}
+
+// limit reads a top-N report's limit parameter.
+func (r *reportRun) limit(def int) (int, error) {
+	n, ok := r.p.Int("limit", def, 1, 1000)
+	if !ok {
+		return 0, fieldErr("limit", "from 1 to 1000")
+	}
+	return n, nil
+}
+
 // keys lists the groups' keys.
 func keys(gs []*group) []string {
 	out := make([]string, len(gs))

@@ -184,31 +184,31 @@ var activitiesPerRep = &report{
 
 var callTimePerRep = &report{
 	info: model.ReportInfo{Name: "call_time_per_rep", Title: "Call time per rep",
-		Description: "Per owner, calls held in the period: how many, total and average minutes.",
-		Columns: append(slices.Clone(groupCols), col("calls", "Calls", model.ColInt), col("minutes", "Minutes", model.ColDecimal),
-			col("avg_minutes", "Average minutes", model.ColDecimal))},
+		Description: "Per owner, calls held in the period: how many, total and average minutes.", Columns: callTimeColumns},
 	run: func(ctx context.Context, r *reportRun) error {
-		q, err := r.from(ctx, "activity")
-		if err != nil {
-			return err
-		}
-		rows, err := r.rows(q.Select("COALESCE(owner_id, '') AS k, COUNT(*) AS calls, SUM(duration_seconds) AS seconds").
-			Where("kind = ? AND status = ? AND sort_at >= ? AND sort_at < ?", model.KindCall, "held", r.p.From.UTC(), r.p.To.UTC()).
-			Group("k").Order("k"))
-		if err != nil {
-			return err
-		}
-		gs := make([]*group, len(rows))
-		for i, row := range rows {
-			gs[i] = &group{key: text(row["k"]), counts: map[string]int64{"calls": integer(row["calls"]), "seconds": integer(row["seconds"])}}
-		}
-		return r.labelled(ctx, gs, "user", func(g *group) []any {
-			minutes := decimalFromFloat(float64(g.counts["seconds"])/60, 1)
-			avg := model.Decimal{}
-			if n := g.counts["calls"]; n > 0 {
-				avg = model.Decimal{Decimal: decimalFromFloat(float64(g.counts["seconds"])/60/float64(n), 1)}
-			}
-			return []any{g.counts["calls"], model.Decimal{Decimal: minutes}, avg}
-		})
+		return r.callTime(ctx, "COALESCE(owner_id, '')", "status = ?", "held")
 	},
+}
+
+// callTimeColumns are the columns of the call-time reports.
+var callTimeColumns = append(slices.Clone(groupCols), col("calls", "Calls", model.ColInt), col("minutes", "Minutes", model.ColDecimal),
+	col("avg_minutes", "Average minutes", model.ColDecimal))
+
+// callTime counts the calls of the period per user (key: the SQL of the
+// user's id) that meet where: how many, total and average minutes.
+func (r *reportRun) callTime(ctx context.Context, key, where string, args ...any) error {
+	q, err := r.from(ctx, "activity")
+	if err != nil {
+		return err
+	}
+	rows, err := r.rows(q.Select(key+" AS k, COUNT(*) AS calls, SUM(duration_seconds) AS seconds").
+		Where("kind = ? AND sort_at >= ? AND sort_at < ?", model.KindCall, r.p.From.UTC(), r.p.To.UTC()).Where(where, args...).
+		Group("k").Order("k"))
+	if err != nil {
+		return err
+	}
+	return r.labelled(ctx, countGroups(rows, "calls", "seconds"), "user", func(g *group) []any {
+		n, sec := g.counts["calls"], float64(g.counts["seconds"])
+		return []any{n, model.Decimal{Decimal: decimalFromFloat(sec/60, 1)}, model.Decimal{Decimal: decimalFromFloat(sec/60/float64(max(n, 1)), 1)}}
+	})
 }

@@ -443,12 +443,12 @@ var competitorWinLoss = &report{
 var topAccounts = &report{
 	info: model.ReportInfo{Name: "top_accounts", Title: "Top accounts",
 		Description: "Accounts by the amount won in the period, largest first.",
-		Params:      []model.ReportParam{{Name: "limit", Description: "how many accounts (1–1000)", Default: "10"}},
+		Params:      []model.ReportParam{limitParam("accounts", "10")},
 		Columns:     append(slices.Clone(groupCols), col("deals", "Deals won", model.ColInt), col("won_amount", "Won amount", model.ColMoney))},
 	run: func(ctx context.Context, r *reportRun) error {
-		limit, ok := r.p.Int("limit", 10, 1, 1000)
-		if !ok {
-			return fieldErr("limit", "from 1 to 1000")
+		limit, err := r.limit(10)
+		if err != nil {
+			return err
 		}
 		q, err := r.closed(ctx)
 		if err != nil {

@@ -344,12 +344,12 @@ var satisfaction = &report{
 var customersByRequests = &report{
 	info: model.ReportInfo{Name: "customers_by_requests", Title: "Customers by request count",
 		Description: "Accounts by the requests they made in the period, most first, with how many are still open.",
-		Params:      []model.ReportParam{{Name: "limit", Description: "how many accounts (1–1000)", Default: "20"}},
+		Params:      []model.ReportParam{limitParam("accounts", "20")},
 		Columns:     append(slices.Clone(groupCols), col("requests", "Requests", model.ColInt), col("open", "Still open", model.ColInt))},
 	run: func(ctx context.Context, r *reportRun) error {
-		limit, ok := r.p.Int("limit", 20, 1, 1000)
-		if !ok {
-			return fieldErr("limit", "from 1 to 1000")
+		limit, err := r.limit(20)
+		if err != nil {
+			return err
 		}
 		q, err := r.created(ctx)
 		if err != nil {
@@ -391,23 +391,8 @@ var agentWorkload = &report{
 
 var supportCallTime = &report{
 	info: model.ReportInfo{Name: "support_call_time", Title: "Time per support call",
-		Description: "Calls on requests in the period per agent: how many, total and average minutes.",
-		Columns: append(slices.Clone(groupCols), col("calls", "Calls", model.ColInt), col("minutes", "Minutes", model.ColDecimal),
-			col("avg_minutes", "Average minutes", model.ColDecimal))},
+		Description: "Calls on requests in the period per agent: how many, total and average minutes.", Columns: callTimeColumns},
 	run: func(ctx context.Context, r *reportRun) error {
-		q, err := r.from(ctx, "activity")
-		if err != nil {
-			return err
-		}
-		rows, err := r.rows(q.Select("COALESCE(created_by, '') AS k, COUNT(*) AS calls, SUM(duration_seconds) AS seconds").
-			Where("kind = ? AND sort_at >= ? AND sort_at < ? AND id IN (SELECT activity_id FROM activity_links WHERE entity = 'request')",
-				model.KindCall, r.p.From.UTC(), r.p.To.UTC()).Group("k").Order("k"))
-		if err != nil {
-			return err
-		}
-		return r.labelled(ctx, countGroups(rows, "calls", "seconds"), "user", func(g *group) []any {
-			n, sec := g.counts["calls"], float64(g.counts["seconds"])
-			return []any{n, model.Decimal{Decimal: decimalFromFloat(sec/60, 1)}, model.Decimal{Decimal: decimalFromFloat(sec/60/float64(max(n, 1)), 1)}}
-		})
+		return r.callTime(ctx, "COALESCE(created_by, '')", "id IN (SELECT activity_id FROM activity_links WHERE entity = 'request')")
 	},
 }

@@ -19,6 +19,12 @@ var DomainEvents = map[string]string{
 	EventRequestAssigned:         "A support request was assigned to another agent; data is the request.",
 	EventRequestReplied:          "An agent answered a support request (a reply or a mail to the customer); data is the request.",
 	EventRequestSLABreached:      "A support request missed its first-response or resolution target; data is the request.",
+	EventRMAStatusChanged:        "A return (RMA) changed status; data is the return after the change.",
+	EventRegistrationTransferred: "A registered product passed to a new owner; data is the registration with its new owner.",
+	EventContractExpiring:        "A service contract ends soon (sent once per contract); data is the contract.",
+	EventInvoiceIssued:           "An invoice or credit note was issued with its number; data is the invoice.",
+	EventInvoicePaid:             "An invoice was paid; data is the invoice.",
+	EventInvoiceOverdue:          "An issued invoice passed its due date unpaid; data is the invoice.",
 }
 
 // Sales domain events.
@@ -71,6 +77,12 @@ func DomainEvent(entity, op string, fields map[string]FieldChange) string {
 		}
 	case "request":
 		return requestEvent(fields)
+	case "rma":
+		if _, ok := fields["status"]; ok {
+			return EventRMAStatusChanged
+		}
+	case "invoice":
+		return invoiceEvents[statusTo(fields)]
 	}
 	return ""
 }
@@ -102,4 +114,15 @@ func EventEntity(typ string) string {
 	}
 	entity, _, _ := strings.Cut(typ, ".")
 	return entity
+}
+
+// invoiceEvents names the event of an invoice entering a status.
+var invoiceEvents = map[any]string{InvoiceIssued: EventInvoiceIssued, InvoicePaid: EventInvoicePaid, InvoiceOverdue: EventInvoiceOverdue}
+
+// statusTo is the new status of a change that moved one, else nil.
+func statusTo(fields map[string]FieldChange) any {
+	if f, ok := fields["status"]; ok {
+		return f.New
+	}
+	return nil
 }

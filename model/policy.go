@@ -51,6 +51,13 @@ var Policies = map[string]Visibility{
 	"inbound_hook":      AdminOnly,
 	"user":              AllStaff,                      // staff may look colleagues up; only admins write (see CanWrite)
 	"kb_article":        AllStaff, "kb_vote": AllStaff, // the answer book: every employee reads and writes
+	// After-sales: service staff, sales and accounts all work on the same
+	// customer's returns, units, contracts and invoices.
+	"registration": AllStaff,
+	"rma":          AllStaff,
+	"contract":     AllStaff,
+	"invoice":      AllStaff,
+	"billing_run":  AllStaff, // only admins start one
 }
 
 // PolicyFor returns the visibility of entity; unknown entities are admin-only
@@ -119,7 +126,7 @@ func CanWrite(a Actor, entity, ownerID, teamID string) bool {
 // change: the organisation and the sales set-up.
 var adminWritten = map[string]bool{"user": true, "team": true, "territory": true,
 	"pipeline": true, "product": true, "price_list": true, "exchange_rate": true,
-	"script": true, "queue": true, "sla_target": true}
+	"script": true, "queue": true, "sla_target": true, "billing_run": true}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

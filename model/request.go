@@ -56,25 +56,36 @@ var RequestPriorities = []string{"low", "normal", "high", "urgent"}
 // Request channels.
 var RequestChannels = []string{"mail", "web", "portal", "phone", "api"}
 
+// Request types: an upgrade request asks for a newer model or version of a
+// registered product.
+var RequestTypes = []string{"incident", "question", "upgrade", "other"}
+
 // Request is a support ticket: what a customer asked, its state, who works
 // on it, and its service-level clock. Its chronology is the activities
 // linked to it plus its own change history.
 type Request struct {
 	Meta
-	Number       string         `gorm:"size:32;not null" json:"number"`
-	Subject      string         `gorm:"size:500;not null" json:"subject"`
-	Description  string         `json:"description"`
-	AccountID    *string        `gorm:"size:36" json:"account_id"`
-	ContactID    *string        `gorm:"size:36" json:"contact_id"`
-	ProductID    *string        `gorm:"size:36" json:"product_id"`
-	Channel      string         `gorm:"size:16;not null" json:"channel"`
-	Status       string         `gorm:"size:24;not null" json:"status"`
-	Priority     string         `gorm:"size:16;not null" json:"priority"`
-	QueueID      *string        `gorm:"size:36" json:"queue_id"`
-	AssigneeID   *string        `gorm:"size:36" json:"assignee_id"`
-	TeamID       *string        `gorm:"size:36" json:"team_id"`
-	Tags         []string       `gorm:"serializer:json" json:"tags"`
-	CustomFields map[string]any `gorm:"serializer:json" json:"custom_fields"`
+	Number      string  `gorm:"size:32;not null" json:"number"`
+	Subject     string  `gorm:"size:500;not null" json:"subject"`
+	Description string  `json:"description"`
+	AccountID   *string `gorm:"size:36" json:"account_id"`
+	ContactID   *string `gorm:"size:36" json:"contact_id"`
+	ProductID   *string `gorm:"size:36" json:"product_id"`
+	Type        string  `gorm:"size:16;not null" json:"type"`
+	// The registered unit the request is about, the contract it falls
+	// under and the server's verdict on that (covered, not_covered,
+	// expired, units_exhausted; "" when nothing was checked).
+	RegistrationID *string        `gorm:"size:36" json:"registration_id"`
+	ContractID     *string        `gorm:"size:36" json:"contract_id"`
+	Entitlement    string         `gorm:"size:16;not null" json:"entitlement"`
+	Channel        string         `gorm:"size:16;not null" json:"channel"`
+	Status         string         `gorm:"size:24;not null" json:"status"`
+	Priority       string         `gorm:"size:16;not null" json:"priority"`
+	QueueID        *string        `gorm:"size:36" json:"queue_id"`
+	AssigneeID     *string        `gorm:"size:36" json:"assignee_id"`
+	TeamID         *string        `gorm:"size:36" json:"team_id"`
+	Tags           []string       `gorm:"serializer:json" json:"tags"`
+	CustomFields   map[string]any `gorm:"serializer:json" json:"custom_fields"`
 	// The service-level clock, kept by the server: when the first answer and
 	// the resolution are due, and when they happened.
 	FirstResponseDue *time.Time `json:"first_response_due"`
@@ -101,14 +112,14 @@ func (r *Request) OwnerTeam() (string, string) { return deref(r.AssigneeID), der
 func (r *Request) Refs() []Ref {
 	return []Ref{{"account_id", "account", r.AccountID}, {"contact_id", "contact", r.ContactID},
 		{"product_id", "product", r.ProductID}, {"queue_id", "queue", r.QueueID}, {"assignee_id", "user", r.AssigneeID},
-		{"team_id", "team", r.TeamID}}
+		{"team_id", "team", r.TeamID}, {"registration_id", "registration", r.RegistrationID}, {"contract_id", "contract", r.ContractID}}
 }
 
 // KeepServerOwned implements ServerOwned: the number, the SLA clock and
 // the feedback are not edited through the record.
 func (r *Request) KeepServerOwned(prev Record) {
 	p := prev.(*Request)
-	r.Number = p.Number
+	r.Number, r.Entitlement = p.Number, p.Entitlement
 	r.FirstResponseDue, r.ResolutionDue, r.FirstResponseAt, r.ResolvedAt, r.ClosedAt = p.FirstResponseDue, p.ResolutionDue, p.FirstResponseAt, p.ResolvedAt, p.ClosedAt
 	r.SLABreached, r.ReopenCount, r.LastActivityAt = p.SLABreached, p.ReopenCount, p.LastActivityAt
 	r.Rating, r.FeedbackComment, r.FeedbackAt = p.Rating, p.FeedbackComment, p.FeedbackAt
@@ -130,7 +141,11 @@ func (r *Request) Normalize() {
 	if r.Priority == "" {
 		r.Priority = "normal"
 	}
-	for _, p := range []**string{&r.AccountID, &r.ContactID, &r.ProductID, &r.QueueID, &r.AssigneeID, &r.TeamID} {
+	r.Type = strings.ToLower(strings.TrimSpace(r.Type))
+	if r.Type == "" {
+		r.Type = "incident"
+	}
+	for _, p := range []**string{&r.AccountID, &r.ContactID, &r.ProductID, &r.QueueID, &r.AssigneeID, &r.TeamID, &r.RegistrationID, &r.ContractID} {
 		emptyToNil(p)
 	}
 	r.Tags = cleanTags(r.Tags)
@@ -154,11 +169,15 @@ func (r *Request) Validate() error {
 	if !slices.Contains(RequestPriorities, r.Priority) {
 		fe.Add("priority", "one of "+strings.Join(RequestPriorities, ", "))
 	}
+	oneOf(fe, "type", r.Type, RequestTypes)
+	if r.Type == "upgrade" && r.RegistrationID == nil {
+		fe.Add("registration_id", "an upgrade request names the registered product to upgrade")
+	}
 	for _, f := range []struct {
 		name string
 		id   *string
 	}{{"account_id", r.AccountID}, {"contact_id", r.ContactID}, {"product_id", r.ProductID}, {"queue_id", r.QueueID},
-		{"assignee_id", r.AssigneeID}, {"team_id", r.TeamID}} {
+		{"assignee_id", r.AssigneeID}, {"team_id", r.TeamID}, {"registration_id", r.RegistrationID}, {"contract_id", r.ContractID}} {
 		validateRef(fe, f.name, f.id)
 	}
 	return fe.Err()

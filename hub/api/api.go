@@ -94,6 +94,9 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountReports(r)
 	a.mountSupport(r)
 	a.mountKB(r)
+	a.mountReturns(r)
+	a.mountContracts(r)
+	a.mountBilling(r)
 }
 
 // writeJSON sends v with status.

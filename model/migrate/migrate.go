@@ -28,6 +28,7 @@ var bodies = []string{
 	m0011Support,
 	m0012KB,
 	m0013WebhookEvents,
+	m0014AfterSales,
 }
 
 // Latest is the newest schema version this build knows.

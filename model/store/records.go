@@ -41,6 +41,12 @@ var Tables = map[string]string{
 	"queue":      "queues",
 	"sla_target": "sla_targets",
 	"time_entry": "time_entries",
+	// After-sales service.
+	"registration": "registrations",
+	"rma":          "rmas",
+	"contract":     "contracts",
+	"invoice":      "invoices",
+	"billing_run":  "billing_runs",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.

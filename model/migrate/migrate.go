@@ -29,6 +29,7 @@ var bodies = []string{
 	m0012KB,
 	m0013WebhookEvents,
 	m0014AfterSales,
+	m0015DeskIndexes,
 }
 
 // Latest is the newest schema version this build knows.

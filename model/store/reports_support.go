@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -78,26 +80,15 @@ func (r *reportRun) timeBucketByHour(column, unit string) (string, []any, bool) 
 // rebucketHours folds hourly counts ("2006-01-02 15", UTC) into the
 // buckets of the run's zone, in order.
 func (r *reportRun) rebucketHours(gs []*group, unit string) []*group {
-	byLabel := map[string]*group{}
-	var out []*group
+	var labelled []*group
 	for _, g := range gs {
 		t, err := time.Parse("2006-01-02 15", g.key)
 		if err != nil {
 			continue
 		}
-		label := model.BucketLabel(t.In(r.p.TZ), unit)
-		b := byLabel[label]
-		if b == nil {
-			b = &group{key: label, counts: map[string]int64{}}
-			byLabel[label] = b
-			out = append(out, b)
-		}
-		for k, v := range g.counts {
-			b.counts[k] += v
-		}
+		labelled = append(labelled, &group{key: model.BucketLabel(t.In(r.p.TZ), unit), counts: g.counts})
 	}
-	slices.SortFunc(out, func(a, b *group) int { return strings.Compare(a.key, b.key) })
-	return out
+	return mergedByKey(labelled)
 }
 
 // countGroups turns (k, counts…) rows into groups.
@@ -110,6 +101,41 @@ func countGroups(rows []map[string]any, cols ...string) []*group {
 		}
 	}
 	return gs
+}
+
+// groupSet collects groups in first-seen order, adding up the counts of
+// a key seen again.
+type groupSet struct {
+	byKey map[string]*group
+	list  []*group
+}
+
+func (s *groupSet) add(key string, counts map[string]int64) {
+	g := s.byKey[key]
+	if g == nil {
+		if s.byKey == nil {
+			s.byKey = map[string]*group{}
+		}
+		g = &group{key: key, counts: map[string]int64{}}
+		s.byKey[key] = g
+		s.list = append(s.list, g)
+	}
+	for k, v := range counts {
+		g.counts[k] += v
+	}
+}
+
+// mergedByKey merges the groups whose keys read the same (a NULL key reads
+// as the empty one, as with COALESCE) and sorts them by key. Grouping by
+// the bare column lets SQLite read the groups in an index's order instead
+// of sorting every row by an expression.
+func mergedByKey(gs []*group) []*group {
+	var set groupSet
+	for _, g := range gs {
+		set.add(g.key, g.counts)
+	}
+	slices.SortFunc(set.list, func(a, b *group) int { return strings.Compare(a.key, b.key) })
+	return set.list
 }
 
 var requestBacklog = &report{
@@ -167,13 +193,13 @@ var responseTimes = &report{
 		if err != nil {
 			return err
 		}
+		// Met in time = answered (resolved) less late, where late needs
+		// both times: the fewest expressions per row.
 		rows, err := r.rows(q.Select(`priority AS k, COUNT(*) AS requests,
 			AVG(` + r.minutesBetween("created_at", "first_response_at") + `) AS frt,
-			SUM(CASE WHEN first_response_at IS NOT NULL AND (first_response_due IS NULL OR first_response_at <= first_response_due) THEN 1 ELSE 0 END) AS fr_met,
-			SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END) AS answered,
+			COUNT(first_response_at) AS answered, SUM(CASE WHEN first_response_at > first_response_due THEN 1 ELSE 0 END) AS fr_late,
 			AVG(` + r.minutesBetween("created_at", "resolved_at") + `) AS rt,
-			SUM(CASE WHEN resolved_at IS NOT NULL AND (resolution_due IS NULL OR resolved_at <= resolution_due) THEN 1 ELSE 0 END) AS res_met,
-			SUM(CASE WHEN resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS resolved`).Group("priority"))
+			COUNT(resolved_at) AS resolved, SUM(CASE WHEN resolved_at > resolution_due THEN 1 ELSE 0 END) AS res_late`).Group("priority"))
 		if err != nil {
 			return err
 		}
@@ -186,9 +212,10 @@ var responseTimes = &report{
 			if !ok {
 				continue
 			}
+			answered, resolved := integer(row["answered"]), integer(row["resolved"])
 			r.res.Rows = append(r.res.Rows, []any{p, integer(row["requests"]),
-				model.Decimal{Decimal: decimalFromFloat(number(row["frt"]), 1)}, percent(integer(row["fr_met"]), integer(row["answered"])),
-				model.Decimal{Decimal: decimalFromFloat(number(row["rt"])/60, 1)}, percent(integer(row["res_met"]), integer(row["resolved"]))})
+				model.Decimal{Decimal: decimalFromFloat(number(row["frt"]), 1)}, percent(answered-integer(row["fr_late"]), answered),
+				model.Decimal{Decimal: decimalFromFloat(number(row["rt"])/60, 1)}, percent(resolved-integer(row["res_late"]), resolved)})
 		}
 		return nil
 	},
@@ -203,12 +230,12 @@ var slaBreaches = &report{
 		if err != nil {
 			return err
 		}
-		rows, err := r.rows(q.Select("COALESCE(queue_id, '') AS k, COUNT(*) AS requests, SUM(CASE WHEN sla_breached THEN 1 ELSE 0 END) AS breached").
-			Group("k").Order("k"))
+		rows, err := r.rows(q.Select("queue_id AS k, COUNT(*) AS requests, SUM(CASE WHEN sla_breached THEN 1 ELSE 0 END) AS breached").
+			Group("queue_id"))
 		if err != nil {
 			return err
 		}
-		return r.labelled(ctx, countGroups(rows, "requests", "breached"), "queue", func(g *group) []any {
+		return r.labelled(ctx, mergedByKey(countGroups(rows, "requests", "breached")), "queue", func(g *group) []any {
 			return []any{g.counts["requests"], g.counts["breached"], percent(g.counts["breached"], g.counts["requests"])}
 		})
 	},
@@ -246,13 +273,17 @@ var timeByProduct = &report{
 			return err
 		}
 		from, to := r.dates()
-		rows, err := r.rows(q.Joins("JOIN requests rq ON rq.id = t.request_id").
-			Select("COALESCE(rq.product_id, '') AS k, SUM(t.minutes) AS minutes, COUNT(DISTINCT t.request_id) AS requests").
-			Where("t.day >= ? AND t.day < ?", from, to).Group("k").Order("minutes DESC").Limit(100))
+		// Summed per request first (in the time entries' index order),
+		// so each request is looked up once and counts once.
+		perRequest := q.Select("request_id, SUM(minutes) AS minutes").Where("day >= ? AND day < ?", from, to).Group("request_id")
+		rows, err := r.rows(r.s.conn(ctx).Table("(?) AS e", perRequest).Joins("JOIN requests rq ON rq.id = e.request_id").
+			Select("rq.product_id AS k, SUM(e.minutes) AS minutes, COUNT(*) AS requests").Group("rq.product_id"))
 		if err != nil {
 			return err
 		}
-		return r.labelled(ctx, countGroups(rows, "minutes", "requests"), "product", func(g *group) []any {
+		gs := mergedByKey(countGroups(rows, "minutes", "requests"))
+		slices.SortStableFunc(gs, func(a, b *group) int { return cmp.Compare(b.counts["minutes"], a.counts["minutes"]) })
+		return r.labelled(ctx, gs[:min(len(gs), 100)], "product", func(g *group) []any {
 			return []any{g.counts["minutes"], g.counts["requests"]}
 		})
 	},
@@ -273,30 +304,46 @@ var topCategories = &report{
 		if wb := now.AddDate(0, 0, -14); wb.Before(from) {
 			from = wb
 		}
-		// The tags are a JSON list: expanded in SQL, one row per tag.
-		expand := "json_each(t.tags) AS j"
-		if r.s.engine == "postgres" {
-			expand = "jsonb_array_elements_text(CAST(t.tags AS jsonb)) AS j(value)"
-		}
-		rows, err := r.rows(q.Joins(", "+expand).Select(`j.value AS k,
-			SUM(CASE WHEN t.created_at >= ? THEN 1 ELSE 0 END) AS requests,
-			SUM(CASE WHEN t.created_at >= ? THEN 1 ELSE 0 END) AS this_week,
-			SUM(CASE WHEN t.created_at >= ? AND t.created_at < ? THEN 1 ELSE 0 END) AS week_before`,
+		// Counted per tag list (the JSON text, never parsed in SQL), then
+		// spread over the list's tags here: requests share few lists.
+		rows, err := r.rows(q.Select(`tags AS k,
+			SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END) AS requests,
+			SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END) AS this_week,
+			SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END) AS week_before`,
 			r.p.From.UTC(), now.AddDate(0, 0, -7), now.AddDate(0, 0, -14), now.AddDate(0, 0, -7)).
-			Where("t.created_at >= ? AND t.created_at < ?", from, r.p.To.UTC()).Group("j.value").Order("requests DESC, k"))
+			Where("created_at >= ? AND created_at < ?", from, r.p.To.UTC()).Group("tags"))
 		if err != nil {
 			return err
 		}
-		for _, row := range rows {
-			week, before := integer(row["this_week"]), integer(row["week_before"])
+		for _, g := range tagGroups(rows) {
+			week, before := g.counts["this_week"], g.counts["week_before"]
 			rising := ""
 			if week-before >= 3 && week*2 >= before*3 {
 				rising = "rising"
 			}
-			r.res.Rows = append(r.res.Rows, []any{text(row["k"]), integer(row["requests"]), week, before, rising})
+			r.res.Rows = append(r.res.Rows, []any{g.key, g.counts["requests"], week, before, rising})
 		}
 		return nil
 	},
+}
+
+// tagGroups spreads the counts of (JSON tag list, counts…) rows over each
+// tag of the list, most requests first, then by tag.
+func tagGroups(rows []map[string]any) []*group {
+	var set groupSet
+	for _, list := range countGroups(rows, "requests", "this_week", "week_before") {
+		var tags []string
+		if json.Unmarshal([]byte(list.key), &tags) != nil {
+			continue
+		}
+		for _, tag := range tags {
+			set.add(tag, list.counts)
+		}
+	}
+	slices.SortFunc(set.list, func(a, b *group) int {
+		return cmp.Or(cmp.Compare(b.counts["requests"], a.counts["requests"]), strings.Compare(a.key, b.key))
+	})
+	return set.list
 }
 
 var reopenRate = &report{
@@ -393,6 +440,8 @@ var supportCallTime = &report{
 	info: model.ReportInfo{Name: "support_call_time", Title: "Time per support call",
 		Description: "Calls on requests in the period per agent: how many, total and average minutes.", Columns: callTimeColumns},
 	run: func(ctx context.Context, r *reportRun) error {
-		return r.callTime(ctx, "COALESCE(created_by, '')", "id IN (SELECT activity_id FROM activity_links WHERE entity = 'request')")
+		// Probed per call in activity_links_activity; "id IN (…)" would
+		// read every request link.
+		return r.callTime(ctx, "COALESCE(created_by, '')", "EXISTS (SELECT 1 FROM activity_links l WHERE l.activity_id = t.id AND l.entity = 'request')")
 	},
 }

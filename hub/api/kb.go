@@ -26,7 +26,7 @@ type KBViewCount struct {
 }
 
 // mountKB serves the answer book: articles with their versions, views and
-// votes, and full-text search.
+// votes, full-text search, and suggestions for a request.
 func (a *API) mountKB(r *mux.Router) {
 	// Before the collection's own delete, which would leave the article's
 	// search text behind.
@@ -45,6 +45,9 @@ func (a *API) mountKB(r *mux.Router) {
 	a.handle(r, http.MethodGet, "/kb/search", operation{id: "search_kb", tag: "Answer book", kind: opCustom,
 		summary: "Full-text search: words, AND, OR, NOT / -, \"phrases\", prefix*, parentheses; English and Russian word forms",
 		schema:  "KBSearchResult", params: []string{"q", "limit", "product_id", "category", "visibility", "status"}}, a.kbSearch)
+	a.handle(r, http.MethodGet, "/requests/{id}/kb-suggestions", operation{id: "suggest_kb_articles", tag: "Answer book",
+		summary: "Published articles likely to answer a request (from its subject and description words), its product's first",
+		schema:  "KBSearchResult", params: []string{"limit"}}, a.kbSuggest)
 }
 
 func (a *API) deleteKBArticle(w http.ResponseWriter, r *http.Request) {
@@ -110,20 +113,44 @@ func (a *API) kbVote(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) kbSearch(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := model.KBSearchParams{Q: q.Get("q"), Limit: 20, ProductID: q.Get("product_id"), Category: q.Get("category"),
+	p := model.KBSearchParams{Q: q.Get("q"), ProductID: q.Get("product_id"), Category: q.Get("category"),
 		Visibility: q.Get("visibility"), Status: q.Get("status")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil {
-			fail(w, r, fieldError("limit", "a number from 1 to 100"))
-			return
-		}
-		p.Limit = n
+	limit, err := limitParam(r, 20, "a number from 1 to 100")
+	var res *model.KBSearchResult
+	if err == nil {
+		p.Limit = limit
+		res, err = a.store.SearchKB(r.Context(), p)
 	}
-	res, err := a.store.SearchKB(r.Context(), p)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+func (a *API) kbSuggest(w http.ResponseWriter, r *http.Request) {
+	limit, err := limitParam(r, 5, "a number from 1 to 20")
+	var res *model.KBSearchResult
+	if err == nil {
+		res, err = a.store.SuggestKB(r.Context(), mux.Vars(r)["id"], limit)
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// limitParam reads the limit query parameter, def when absent; the store
+// checks its range, hint says it when the value is not a number.
+func limitParam(r *http.Request, def int, hint string) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil {
+		return 0, fieldError("limit", hint)
+	}
+	return n, nil
 }

@@ -68,3 +68,41 @@ func TestKBOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+func TestKBSuggestionsOverHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClient(t, s)
+		article := func(question, answer string) string {
+			a := c.want(c.do("POST", "/kb/articles", `{"question": "`+question+`", "answer": "`+answer+`", "status": "published"}`), http.StatusCreated)
+			return a["id"].(string)
+		}
+		returns := article("How do I return a product?", "Print the return label and ship the parcel back within 30 days.")
+		invoices := article("Where can I download invoices?", "Invoices are listed under Billing as PDF files.")
+		request := func(subject string) string {
+			return c.want(c.do("POST", "/requests", `{"subject": "`+subject+`"}`), http.StatusCreated)["id"].(string)
+		}
+		id := request("Cannot return a parcel")
+		res := c.want(c.do("GET", "/requests/"+id+"/kb-suggestions?limit=5", ""), http.StatusOK)
+		items := res["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["id"] != returns || items[0].(map[string]any)["id"] == invoices ||
+			!strings.Contains(items[0].(map[string]any)["snippet"].(string), "<mark>return</mark>") {
+			t.Fatalf("%v", res)
+		}
+		// Linked to the request: no longer suggested.
+		c.want(c.do("PATCH", "/kb/articles/"+returns, `{"request_ids": ["`+id+`"]}`), http.StatusOK)
+		if res := c.want(c.do("GET", "/requests/"+id+"/kb-suggestions", ""), http.StatusOK); len(res["items"].([]any)) != 0 {
+			t.Fatalf("linked article suggested: %v", res)
+		}
+		// No useful word: an empty list.
+		empty := request("Hi, can you please help?")
+		if res := c.want(c.do("GET", "/requests/"+empty+"/kb-suggestions", ""), http.StatusOK); len(res["items"].([]any)) != 0 {
+			t.Fatalf("%v", res)
+		}
+		c.want(c.do("GET", "/requests/"+strings.Repeat("c", 8)+"-0000-4000-8000-000000000000/kb-suggestions", ""), http.StatusNotFound)
+		for _, limit := range []string{"0", "21", "five"} {
+			if r := c.do("GET", "/requests/"+id+"/kb-suggestions?limit="+limit, ""); r.Code != http.StatusUnprocessableEntity {
+				t.Errorf("limit %s: %d %s", limit, r.Code, r.Body.String())
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -247,6 +248,161 @@ func TestKBReports(t *testing.T) {
 		defl := runReport(t, s, ctx, "kb_deflection", "")
 		if len(defl.Rows) != 1 || defl.Rows[0][0] != int64(4) {
 			t.Fatalf("%+v", defl.Rows)
+		}
+	})
+}
+
+func TestKBSuggestions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := kbAdmin
+		keys := seedKB(t, s)
+		id := func(key string) string {
+			for id, k := range keys {
+				if k == key {
+					return id
+				}
+			}
+			t.Fatalf("no article %s", key)
+			return ""
+		}
+		suggest := func(r *model.Request, limit int) []string {
+			t.Helper()
+			res, err := s.SuggestKB(ctx, r.ID, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range res.Items {
+				got = append(got, keys[h.ID])
+			}
+			return got
+		}
+		newRequest := func(subject, description string, product *string) *model.Request {
+			t.Helper()
+			r := &model.Request{Subject: subject, Description: description, ProductID: product}
+			if err := store.Create(ctx, s, r); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+
+		// The article about returns, not the one about invoices.
+		r := newRequest("Cannot return a parcel", "The courier would not take it back.", nil)
+		if got := suggest(r, 5); len(got) == 0 || got[0] != "return" || slices.Contains(got, "invoice") || len(got) > 5 {
+			t.Fatalf("suggested %v", got)
+		}
+		if got := suggest(r, 1); !slices.Equal(got, []string{"return"}) {
+			t.Fatalf("limit 1: %v", got)
+		}
+		// Russian word forms, as the search stems them.
+		if got := suggest(newRequest("Договоры не продлеваются", "", nil), 5); !slices.Equal(got, []string{"contract"}) {
+			t.Fatalf("russian: %v", got)
+		}
+		// Drafts are not suggested; articles already linked to the request
+		// are not either; other visibilities are.
+		draft := &model.KBArticle{Question: "Parcel lost in transit", Answer: "Ask the courier about your parcel.", Status: model.KBDraft}
+		if err := store.Create(ctx, s, draft); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Update(ctx, s, id("return"), 0, func(k *model.KBArticle) error {
+			k.RequestIDs = []string{r.ID}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Update(ctx, s, id("mixed"), 0, func(k *model.KBArticle) error {
+			k.Visibility = model.KBPublic
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := suggest(r, 5); len(got) == 0 || slices.Contains(got, "return") || slices.Contains(got, "") || got[0] != "mixed" {
+			t.Fatalf("after linking: %v", got)
+		}
+		// The request's product first, even when it matches less well.
+		p := &model.Product{SKU: "LAMP", Name: "Lamp", Active: true}
+		if err := store.Create(ctx, s, p); err != nil {
+			t.Fatal(err)
+		}
+		lamp := &model.KBArticle{Question: "Lamp care", Answer: "Wipe the lamp; it fits any parcel.", ProductID: &p.ID, Status: model.KBPublished}
+		if err := store.Create(ctx, s, lamp); err != nil {
+			t.Fatal(err)
+		}
+		keys[lamp.ID] = "lamp"
+		got := suggest(newRequest("Cannot return a parcel", "Return label missing", &p.ID), 5)
+		if len(got) < 2 || got[0] != "lamp" || got[1] != "return" {
+			t.Fatalf("product first: %v", got)
+		}
+		if got := suggest(newRequest("Cannot return a parcel", "", nil), 5); slices.Index(got, "lamp") < 1 {
+			t.Fatalf("without a product: %v", got)
+		}
+
+		// A long description: as many words as a query takes.
+		long := strings.Repeat("parcel ", 3)
+		for i := range 40 {
+			long += strings.Repeat(string(rune('a'+i%26)), 40+i%20) + " "
+		}
+		if got := suggest(newRequest("Parcel", long, nil), 5); len(got) == 0 {
+			t.Fatalf("long description: %v", got)
+		}
+		// Nothing to look for: an empty list, not an error.
+		for _, subject := range []string{"Hi! Can you please help?", "12345 ???", "Здравствуйте, помогите пожалуйста"} {
+			if got := suggest(newRequest(subject, "", nil), 5); len(got) != 0 {
+				t.Errorf("%q: %v", subject, got)
+			}
+		}
+		if _, err := s.SuggestKB(ctx, model.NewID(), 5); model.ErrorCode(err) != model.ENOTFOUND {
+			t.Errorf("unknown request: %v", err)
+		}
+		for _, limit := range []int{0, 21} {
+			if _, err := s.SuggestKB(ctx, r.ID, limit); model.ErrorCode(err) != model.EINVALID {
+				t.Errorf("limit %d: %v", limit, err)
+			}
+		}
+	})
+}
+
+// TestKBSearchRecency: past model.KBRankLimit matches, the newest come first
+// (on both engines, with the query plans that make it fast); a filter that
+// leaves fewer matches brings relevance back.
+func TestKBSearchRecency(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := kbAdmin
+		var batch []*model.KBArticle
+		for i := range model.KBRankLimit + 1 {
+			category := "bulk"
+			if i%1000 == 7 {
+				category = "rare"
+			}
+			batch = append(batch, &model.KBArticle{Question: fmt.Sprint("Router question ", i), Answer: "Restart the router.",
+				Category: category, Status: model.KBPublished})
+		}
+		for start := 0; start < len(batch); start += 1000 {
+			if err := store.CreateMany(ctx, s, batch[start:min(start+1000, len(batch))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Edited last, so newest: the first three hits, newest first.
+		var want []string
+		for _, i := range []int{4000, 10, 2500} {
+			a, err := store.Update(ctx, s, batch[i].ID, 0, func(k *model.KBArticle) error { k.Answer += " Then wait."; return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append([]string{a.ID}, want...)
+		}
+		res, err := s.SearchKB(ctx, model.KBSearchParams{Q: "router", Limit: 5})
+		if err != nil || res.Ranking != "recency" || len(res.Items) != 5 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		for i, id := range want {
+			if res.Items[i].ID != id {
+				t.Fatalf("hit %d: %s, want %s", i, res.Items[i].ID, id)
+			}
+		}
+		res, err = s.SearchKB(ctx, model.KBSearchParams{Q: "router", Limit: 20, Category: "rare"})
+		if err != nil || res.Ranking != "relevance" || len(res.Items) != 5 {
+			t.Fatalf("filtered: %+v %v", res, err)
 		}
 	})
 }

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
-
-	"gorm.io/gorm"
+	"database/sql"
+	"slices"
+	"strings"
 
 	"rapport/model"
+	"rapport/model/migrate"
 )
 
 // kbSnippetWords is how many words of the answer a hit's snippet shows.
@@ -14,7 +16,15 @@ const kbSnippetWords = 30
 // kbMatch is the SQL that finds the articles a compiled query matches, per
 // engine: it yields kb_article_text rows aliased d, with a score (lower is
 // better on both: bm25 is negative, ts_rank_cd is negated).
+//
+// The walk newest first is forced on SQLite, whose planner otherwise sorts
+// every match (or every article, once a filter is added): the articles are
+// the outer loop (CROSS JOIN), read in kb_articles_updated order (INDEXED
+// BY) up to the page's last hit, and the unary + stops the planner from
+// probing the text's index with every matching document for each article
+// (seconds over 50,000 matches), so the matches are read once into a list.
 type kbMatch struct {
+	docs   string // the index's matching documents, at most ? of them
 	from   string // FROM … with the match condition's placeholder
 	score  string
 	filter string // the match as a filter on articles a joined to their text d
@@ -22,10 +32,12 @@ type kbMatch struct {
 }
 
 var kbMatches = map[string]kbMatch{
-	"sqlite": {from: "kb_fts JOIN kb_article_text d ON d.doc = kb_fts.rowid JOIN kb_articles a ON a.id = d.article_id AND kb_fts MATCH ?",
-		score: "bm25(kb_fts)", filter: "d.doc IN (SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?)",
-		newest: "kb_articles a JOIN kb_article_text d ON d.article_id = a.id"},
-	"postgres": {from: "kb_article_text d JOIN kb_articles a ON a.id = d.article_id AND d.tsv @@ to_tsquery('simple', ?)",
+	migrate.SQLite: {docs: "SELECT 1 FROM kb_fts WHERE kb_fts MATCH ? LIMIT ?",
+		from:  "kb_fts JOIN kb_article_text d ON d.doc = kb_fts.rowid JOIN kb_articles a ON a.id = d.article_id AND kb_fts MATCH ?",
+		score: "bm25(kb_fts)", filter: "+d.doc IN (SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?)",
+		newest: "kb_articles a INDEXED BY kb_articles_updated CROSS JOIN kb_article_text d ON d.article_id = a.id"},
+	migrate.Postgres: {docs: "SELECT 1 FROM kb_article_text d WHERE d.tsv @@ to_tsquery('simple', ?) LIMIT ?",
+		from:  "kb_article_text d JOIN kb_articles a ON a.id = d.article_id AND d.tsv @@ to_tsquery('simple', ?)",
 		score: "-ts_rank_cd(d.tsv, to_tsquery('simple', ?))", filter: "d.tsv @@ to_tsquery('simple', ?)",
 		newest: "kb_articles a JOIN kb_article_text d ON d.article_id = a.id"},
 }
@@ -44,63 +56,119 @@ func (s *Store) SearchKB(ctx context.Context, p model.KBSearchParams) (*model.KB
 	if err != nil {
 		return nil, err
 	}
-	compiled := q.FTS5()
-	if s.engine == "postgres" {
-		compiled = q.TSQuery()
+	return s.runKBSearch(ctx, kbSearch{query: q, params: p})
+}
+
+// kbSearch is a parsed search to run: its query, its filters and limit,
+// and conditions on the articles a that the caller adds.
+type kbSearch struct {
+	query  *model.KBQuery
+	params model.KBSearchParams
+	where  []kbCond
+}
+
+// kbCond is an SQL condition with its arguments.
+type kbCond struct {
+	sql  string
+	args []any
+}
+
+// conditions is the search's WHERE on articles a (live ones, its filters,
+// the caller's conditions) with its arguments.
+func (k *kbSearch) conditions() (string, []any) {
+	conds, args := []string{"a.deleted_at IS NULL"}, []any{}
+	for _, f := range []struct{ col, value string }{{"a.product_id", k.params.ProductID}, {"a.category", k.params.Category},
+		{"a.visibility", k.params.Visibility}, {"a.status", k.params.Status}} {
+		if f.value != "" {
+			conds, args = append(conds, f.col+" = ?"), append(args, f.value)
+		}
+	}
+	for _, c := range k.where {
+		conds, args = append(conds, "("+c.sql+")"), append(args, c.args...)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// runKBSearch finds a search's hits and loads them.
+func (s *Store) runKBSearch(ctx context.Context, k kbSearch) (*model.KBSearchResult, error) {
+	compiled := k.query.FTS5()
+	if s.engine == migrate.Postgres {
+		compiled = k.query.TSQuery()
 	}
 	m := kbMatches[s.engine]
-	base := func() *gorm.DB {
-		return kbFilters(s.conn(ctx).Table(m.from, compiled).Where("a.deleted_at IS NULL"), p)
-	}
-	var n int64
-	if err := s.conn(ctx).Table("(?) AS m", base().Select("1").Limit(model.KBRankLimit+1)).Count(&n).Error; err != nil {
-		return nil, dbErr(err)
+	where, whereArgs := k.conditions()
+	n, err := s.kbMatchCount(ctx, m, compiled, where, whereArgs)
+	if err != nil {
+		return nil, err
 	}
 	res := &model.KBSearchResult{Items: []model.KBHit{}, Ranking: "relevance"}
-	type ranked struct {
-		ID    string
-		Score float64
-	}
-	var rows []ranked
-	sel := base().Limit(p.Limit)
+	query := "SELECT a.id, " + m.score + " AS score FROM " + m.from + " WHERE " + where + " ORDER BY score, a.updated_at DESC, a.id LIMIT ?"
+	args := slices.Concat(scoreArgs(s.engine, compiled), []any{compiled}, whereArgs, []any{k.params.Limit})
 	if n > model.KBRankLimit {
 		// Walk the articles newest first and keep the matching ones: with
 		// so many matches, the first page comes quickly.
 		res.Ranking = "recency"
-		sel = kbFilters(s.conn(ctx).Table(m.newest), p).
-			Where("a.deleted_at IS NULL").Where(m.filter, compiled).Select("a.id AS id, 0 AS score").Order("a.updated_at DESC, a.id").Limit(p.Limit)
-	} else {
-		sel = sel.Select("a.id AS id, "+m.score+" AS score", scoreArgs(s.engine, compiled)...).Order("score, a.updated_at DESC, a.id")
+		query = "SELECT a.id, 0 FROM " + m.newest + " WHERE " + where + " AND " + m.filter + " ORDER BY a.updated_at DESC, a.id LIMIT ?"
+		args = slices.Concat(whereArgs, []any{compiled, k.params.Limit})
 	}
-	if err := sel.Scan(&rows).Error; err != nil {
-		return nil, dbErr(err)
-	}
-	ids := make([]string, len(rows))
+	var ids []string
 	scores := map[string]float64{}
-	for i, r := range rows {
-		ids[i], scores[r.ID] = r.ID, -r.Score
+	err = s.kbRows(ctx, query, args, func(rows *sql.Rows) error {
+		var id string
+		var score float64
+		err := rows.Scan(&id, &score)
+		ids, scores[id] = append(ids, id), -score
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return res, s.kbHits(ctx, res, ids, scores, q)
+	return res, s.kbHits(ctx, res, ids, scores, k.query)
+}
+
+// kbMatchCount counts a search's matches, up to one more than
+// model.KBRankLimit: the index's matching documents first, which no join
+// slows down and which are never fewer than the articles they lead to;
+// only when those are too many, the articles that pass the filters.
+func (s *Store) kbMatchCount(ctx context.Context, m kbMatch, compiled, where string, args []any) (int64, error) {
+	var n int64
+	scan := func(rows *sql.Rows) error { return rows.Scan(&n) }
+	err := s.kbRows(ctx, "SELECT count(*) FROM ("+m.docs+") AS m", []any{compiled, model.KBRankLimit + 1}, scan)
+	if err != nil || n <= model.KBRankLimit {
+		return n, err
+	}
+	err = s.kbRows(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+m.from+" WHERE "+where+" LIMIT ?) AS m",
+		slices.Concat([]any{compiled}, args, []any{model.KBRankLimit + 1}), scan)
+	return n, err
+}
+
+// kbRows runs one of a search's statements and calls scan for each row.
+// On PostgreSQL the statement is planned for its actual arguments every
+// time (queryFresh): the same SQL finds 20 articles or 50,000 depending on
+// the words bound to it, and the generic plan PostgreSQL keeps after five
+// runs suits only one kind (a broad query run on the plan for rare words
+// reads every match: the counts took six times as long).
+func (s *Store) kbRows(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := s.queryFresh(ctx, query, args...)
+	if err != nil {
+		return dbErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return dbErr(err)
+		}
+	}
+	return dbErr(rows.Err())
 }
 
 // scoreArgs are the score expression's parameters (the tsquery again on
 // PostgreSQL; bm25 takes none).
 func scoreArgs(engine, compiled string) []any {
-	if engine == "postgres" {
+	if engine == migrate.Postgres {
 		return []any{compiled}
 	}
 	return nil
-}
-
-// kbFilters adds the equality filters of a search.
-func kbFilters(q *gorm.DB, p model.KBSearchParams) *gorm.DB {
-	for col, v := range map[string]string{"a.product_id": p.ProductID, "a.category": p.Category,
-		"a.visibility": p.Visibility, "a.status": p.Status} {
-		if v != "" {
-			q = q.Where(col+" = ?", v)
-		}
-	}
-	return q
 }
 
 // kbHits loads the hit articles in rank order and highlights them.

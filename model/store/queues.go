@@ -2,7 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -115,6 +120,46 @@ type ChronologyChange struct {
 // chronologyFields are the request fields whose changes show in its story.
 var chronologyFields = []string{"status", "priority", "queue_id", "assignee_id", "team_id", "sla_breached"}
 
+// chronologyKeys are chronologyFields as encoding/json writes them as keys
+// of a change's fields.
+var chronologyKeys = func() []string {
+	out := make([]string, len(chronologyFields))
+	for i, f := range chronologyFields {
+		out[i] = `"` + f + `":`
+	}
+	return out
+}()
+
+// storyChange is what a request's story reads of one of its change rows:
+// not the snapshot (the whole request again, for every change), and the
+// fields still encoded: most changes of a worked request only move its
+// clock (last_activity_at) and need no decoding.
+type storyChange struct {
+	Op     string
+	Actor  string
+	At     time.Time
+	Fields string
+}
+
+// workflow decodes the change's workflow fields; it skips the decoding
+// when none of their keys occurs in the text.
+func (c *storyChange) workflow() (map[string]model.FieldChange, error) {
+	out := map[string]model.FieldChange{}
+	if c.Op == model.OpCreate || !slices.ContainsFunc(chronologyKeys, func(k string) bool { return strings.Contains(c.Fields, k) }) {
+		return out, nil
+	}
+	var all map[string]model.FieldChange
+	if err := json.Unmarshal([]byte(c.Fields), &all); err != nil {
+		return nil, fmt.Errorf("store: change fields: %w", err)
+	}
+	for _, f := range chronologyFields {
+		if fc, ok := all[f]; ok {
+			out[f] = fc
+		}
+	}
+	return out, nil
+}
+
 // RequestChronology returns a request's whole story, oldest first: its
 // activities and its workflow changes, merged by time.
 func (s *Store) RequestChronology(ctx context.Context, id string) ([]ChronologyEntry, error) {
@@ -122,28 +167,43 @@ func (s *Store) RequestChronology(ctx context.Context, id string) ([]ChronologyE
 		return nil, err
 	}
 	var acts []model.Activity
-	err := s.conn(ctx).Where("id IN (SELECT activity_id FROM activity_links WHERE entity = 'request' AND record_id = ?) AND deleted_at IS NULL", id).
-		Order("sort_at, id").Find(&acts).Error
+	var changes []storyChange
+	err := s.readBoth(ctx, func(db *gorm.DB) error {
+		return db.Where("id IN (SELECT activity_id FROM activity_links WHERE entity = 'request' AND record_id = ?) AND deleted_at IS NULL", id).
+			Order("sort_at, id").Find(&acts).Error
+	}, func(db *gorm.DB) error {
+		return db.Table("changes").Select("op, actor, at, fields").Where("entity = 'request' AND record_id = ?", id).
+			Order("seq").Find(&changes).Error
+	})
 	if err != nil {
 		return nil, dbErr(err)
 	}
-	changes, err := s.History(ctx, "request", id)
-	if err != nil {
-		return nil, err
+	return mergeChronology(acts, changes)
+}
+
+// readBoth runs two reads at the same time, each on a pooled connection of
+// its own; inside a transaction, one after the other on its connection.
+func (s *Store) readBoth(ctx context.Context, first, second func(db *gorm.DB) error) error {
+	if s.inTx(ctx) != nil {
+		if err := first(s.conn(ctx)); err != nil {
+			return err
+		}
+		return second(s.conn(ctx))
 	}
-	return mergeChronology(acts, changes), nil
+	done := make(chan error, 1)
+	go func() { done <- second(s.conn(ctx)) }()
+	err := first(s.conn(ctx))
+	return errors.Join(err, <-done)
 }
 
 // mergeChronology interleaves activities and workflow changes by time.
-func mergeChronology(acts []model.Activity, changes []model.Change) []ChronologyEntry {
+func mergeChronology(acts []model.Activity, changes []storyChange) ([]ChronologyEntry, error) {
 	out := make([]ChronologyEntry, 0, len(acts)+len(changes))
 	i := 0
 	for _, c := range changes {
-		fields := map[string]model.FieldChange{}
-		for _, f := range chronologyFields {
-			if fc, ok := c.Fields[f]; ok && c.Op != model.OpCreate {
-				fields[f] = fc
-			}
+		fields, err := c.workflow()
+		if err != nil {
+			return nil, err
 		}
 		for ; i < len(acts) && !acts[i].SortAt.After(c.At); i++ {
 			out = append(out, ChronologyEntry{At: acts[i].SortAt.UTC().Format(timeLayout), Type: "activity", Activity: &acts[i]})
@@ -155,7 +215,7 @@ func mergeChronology(acts []model.Activity, changes []model.Change) []Chronology
 	for ; i < len(acts); i++ {
 		out = append(out, ChronologyEntry{At: acts[i].SortAt.UTC().Format(timeLayout), Type: "activity", Activity: &acts[i]})
 	}
-	return out
+	return out, nil
 }
 
 const timeLayout = "2006-01-02T15:04:05.999999Z07:00"

@@ -483,8 +483,9 @@ func (s *Store) alignWithHeads(ctx context.Context, endpointID string, release b
 		append([]any{endpointID}, args...)...))
 }
 
-// queryFresh and execFresh run the dispatcher's hot statements, whose good
-// plan depends on how many deliveries there are. On PostgreSQL they are
+// queryFresh and execFresh run statements whose good plan depends on their
+// actual parameters: the dispatcher's claims (how many deliveries there
+// are) and answer-book searches (how common the words are). On PostgreSQL they are
 // planned for their actual parameters at every execution (pgx's
 // cached-describe mode runs them as the unnamed statement, still in one
 // round trip): after five runs of a prepared statement PostgreSQL may keep

@@ -80,7 +80,8 @@ type Invoice struct {
 	Pricing          `gorm:"embedded"`
 	CustomFields     map[string]any `gorm:"serializer:json" json:"custom_fields"`
 	IssuedAt         *time.Time     `json:"issued_at"`
-	PaidAt           *time.Time     `json:"paid_at"`
+	PaidOn           *Date          `gorm:"type:varchar(10)" json:"paid_on"` // the day the payment arrived
+	PaidAt           *time.Time     `json:"paid_at"`                         // when it was recorded
 }
 
 // Entity implements Record.
@@ -92,16 +93,35 @@ func (i *Invoice) OwnerTeam() (string, string) { return deref(i.OwnerID), deref(
 // PricingInfo implements Priced.
 func (i *Invoice) PricingInfo() *Pricing { return &i.Pricing }
 
-// LinesEditable implements Priced: only drafts change.
+// LinesEditable implements Priced: only the lines of a draft invoice
+// change; a credit note's lines follow what it credits.
 func (i *Invoice) LinesEditable() error {
+	if err := i.Deletable(); err != nil {
+		return err
+	}
+	if i.Kind == InvoiceKindCredit {
+		return Errorf(ECONFLICT, "a credit note's lines follow the invoice it credits; delete the draft and credit again")
+	}
+	return nil
+}
+
+// Deletable implements Priced: only drafts; an issued invoice is credited.
+func (i *Invoice) Deletable() error {
 	if i.Status != InvoiceDraft {
 		return Errorf(ECONFLICT, "invoice %s is %s; an issued invoice never changes: credit it instead", i.Number, i.Status)
 	}
 	return nil
 }
 
-// Deletable implements Priced: only drafts.
-func (i *Invoice) Deletable() error { return i.LinesEditable() }
+// LockedEditable names the header fields that may still change once the
+// lines may not: on a draft credit note the bookkeeping fields, on an
+// issued invoice nothing.
+func (i *Invoice) LockedEditable() map[string]bool {
+	if i.Status == InvoiceDraft {
+		return LockedEditable
+	}
+	return nil
+}
 
 // SetNumber implements Priced.
 func (i *Invoice) SetNumber(n string) { i.Number = n }
@@ -113,13 +133,87 @@ func (i *Invoice) Refs() []Ref {
 		{"credit_of_id", "invoice", i.CreditOfID}, {"owner_id", "user", i.OwnerID}, {"team_id", "team", i.TeamID}}
 }
 
-// KeepServerOwned implements ServerOwned: the number, kind, what it
-// credits, its billing run, status stamps and totals are the server's.
+// KeepServerOwned implements ServerOwned: the number, kind, status, what
+// it credits, its billing run, the dates and stamps of issue and payment
+// and the totals are the server's (they change through actions).
 func (i *Invoice) KeepServerOwned(prev Record) {
 	p := prev.(*Invoice)
-	i.Number, i.Kind, i.CreditOfID, i.BillingRunID = p.Number, p.Kind, p.CreditOfID, p.BillingRunID
-	i.IssuedAt, i.PaidAt = p.IssuedAt, p.PaidAt
+	i.Number, i.Kind, i.Status, i.CreditOfID, i.BillingRunID = p.Number, p.Kind, p.Status, p.CreditOfID, p.BillingRunID
+	i.IssueDate, i.DueDate, i.IssuedAt, i.PaidOn, i.PaidAt, i.PaymentRef = p.IssueDate, p.DueDate, p.IssuedAt, p.PaidOn, p.PaidAt, p.PaymentRef
 	i.Pricing.keepTotals(&p.Pricing)
+}
+
+// Issuable returns why the invoice cannot be issued now, or nil.
+func (i *Invoice) Issuable() error {
+	if i.Status != InvoiceDraft {
+		return Errorf(ECONFLICT, "invoice %s is already %s", i.Number, i.Status)
+	}
+	if i.LineCount == 0 {
+		return Errorf(ECONFLICT, "an invoice without lines cannot be issued")
+	}
+	return nil
+}
+
+// Issue gives an issuable draft its number: issued on today, due after its
+// payment terms, stamped at.
+func (i *Invoice) Issue(number string, today Date, at time.Time) {
+	due := Date{Time: today.AddDate(0, 0, i.PaymentTermsDays)}
+	i.Number, i.Status, i.IssueDate, i.DueDate, i.IssuedAt = number, InvoiceIssued, &today, &due, &at
+}
+
+// Pay records the payment of an issued or overdue invoice (or the refund
+// of a credit note) that arrived on day paidOn (not before the issue, not
+// after today) with its reference.
+func (i *Invoice) Pay(paidOn, today Date, ref string, at time.Time) error {
+	if i.Status != InvoiceIssued && i.Status != InvoiceOverdue {
+		return Errorf(ECONFLICT, "only an issued or overdue invoice is paid; %s is %s", i.label(), i.Status)
+	}
+	fe := FieldErrors{}
+	if i.IssueDate != nil && paidOn.Before(i.IssueDate.Time) {
+		fe.Add("paid_on", "on or after the issue date "+i.IssueDate.String())
+	}
+	if paidOn.After(today.Time) {
+		fe.Add("paid_on", "not in the future")
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	i.Status, i.PaidOn, i.PaymentRef, i.PaidAt = InvoicePaid, &paidOn, strings.TrimSpace(ref), &at
+	return nil
+}
+
+// MarkOverdue makes an issued invoice whose due date is before today
+// overdue and reports whether it did.
+func (i *Invoice) MarkOverdue(today Date) bool {
+	if i.Kind != InvoiceKindInvoice || i.Status != InvoiceIssued || i.DueDate == nil || !i.DueDate.Before(today.Time) {
+		return false
+	}
+	i.Status = InvoiceOverdue
+	return true
+}
+
+// CreditNote returns the draft credit note of an issued invoice: the same
+// customer, contract, currency and tax convention (its lines are the
+// store's to fill).
+func (i *Invoice) CreditNote() (*Invoice, error) {
+	if i.Kind != InvoiceKindInvoice {
+		return nil, Errorf(ECONFLICT, "%s is a credit note; only an invoice is credited", i.label())
+	}
+	if i.Status == InvoiceDraft {
+		return nil, Errorf(ECONFLICT, "a draft invoice is edited or deleted, not credited")
+	}
+	id := i.ID
+	return &Invoice{Kind: InvoiceKindCredit, Status: InvoiceDraft, AccountID: i.AccountID, ContactID: i.ContactID,
+		ContractID: i.ContractID, CreditOfID: &id, PeriodStart: i.PeriodStart, PeriodEnd: i.PeriodEnd,
+		PaymentTermsDays: i.PaymentTermsDays, Pricing: Pricing{Currency: i.Currency, PricesIncludeTax: i.PricesIncludeTax, Rounding: i.Rounding}}, nil
+}
+
+// label names the invoice in messages: its number, or "the draft".
+func (i *Invoice) label() string {
+	if i.Number == "" {
+		return "the draft"
+	}
+	return i.Number
 }
 
 // Normalize implements Record.

@@ -44,6 +44,62 @@ var rmaMoves = map[string][]string{
 // (staying is always allowed).
 func CanMoveRMA(from, to string) bool { return from == to || slices.Contains(rmaMoves[from], to) }
 
+// IsOpenRMA reports whether a return is still being worked on (not closed
+// or rejected).
+func IsOpenRMA(status string) bool { return status != RMAClosed && status != RMARejected }
+
+// Move takes the return to status to at time at and stamps when it was
+// authorised, received, shipped back or closed (a rejection closes it too).
+// The move must be allowed by CanMoveRMA (ECONFLICT otherwise, saying where
+// the return may go) and a rejection needs a reason (EINVALID).
+func (r *RMA) Move(to, rejectReason string, at time.Time) error {
+	to = strings.ToLower(strings.TrimSpace(to))
+	switch {
+	case !slices.Contains(RMAStatuses, to):
+		return FieldErrors{"status": "one of " + strings.Join(RMAStatuses, ", ")}.Err()
+	case to == r.Status:
+		return Errorf(ECONFLICT, "the return is already %s", statusWords(to))
+	case !CanMoveRMA(r.Status, to):
+		return Errorf(ECONFLICT, "a %s return cannot become %s%s", statusWords(r.Status), statusWords(to), rmaMoveHint(r.Status, to))
+	case to == RMARejected && strings.TrimSpace(rejectReason) == "":
+		return FieldErrors{"reject_reason": "required to reject a return"}.Err()
+	}
+	r.Status = to
+	switch to {
+	case RMAAuthorised:
+		r.AuthorisedAt = &at
+	case RMAReceived:
+		r.ReceivedAt = &at
+	case RMAShippedBack:
+		r.ShippedAt = &at
+	case RMAClosed:
+		r.ClosedAt = &at
+	case RMARejected:
+		r.RejectReason, r.ClosedAt = strings.TrimSpace(rejectReason), &at
+	}
+	return nil
+}
+
+// rmaMoveHint explains a refused move: what is missing, and where the
+// return may go instead.
+func rmaMoveHint(from, to string) string {
+	next := rmaMoves[from]
+	if len(next) == 0 {
+		return ": it is final"
+	}
+	why := ""
+	if to == RMAShippedBack || to == RMAInRepair {
+		why = ": nothing is repaired or shipped back before it was received"
+	}
+	words := make([]string, len(next))
+	for i, s := range next {
+		words[i] = statusWords(s)
+	}
+	return why + "; from " + statusWords(from) + " it may become " + strings.Join(words, " or ")
+}
+
+func statusWords(s string) string { return strings.ReplaceAll(s, "_", " ") }
+
 // RMA actions per line: what the service does with the returned item.
 const (
 	RMAActionRepair  = "repair"
@@ -106,10 +162,12 @@ func (r *RMA) Refs() []Ref {
 }
 
 // KeepServerOwned implements ServerOwned: the number, the line count, the
-// service order and the workflow stamps are the server's.
+// service order, the rejection reason and the workflow stamps are the
+// server's (the status too, but a client's change to it is refused by the
+// store rather than dropped).
 func (r *RMA) KeepServerOwned(prev Record) {
 	p := prev.(*RMA)
-	r.Number, r.LineCount, r.ServiceOrderID = p.Number, p.LineCount, p.ServiceOrderID
+	r.Number, r.LineCount, r.ServiceOrderID, r.RejectReason = p.Number, p.LineCount, p.ServiceOrderID, p.RejectReason
 	r.AuthorisedAt, r.ReceivedAt, r.ShippedAt, r.ClosedAt = p.AuthorisedAt, p.ReceivedAt, p.ShippedAt, p.ClosedAt
 }
 
@@ -153,6 +211,28 @@ func (r *RMA) Validate() error {
 
 // SearchKeys implements Searchable.
 func (r *RMA) SearchKeys() []SearchKey { return wordKeys(r.Number + " " + r.TrackingNumber) }
+
+// MaxRMALines is how many lines one return may have.
+const MaxRMALines = 200
+
+// RMALineInput is a returned item as a client sends it; the store finds
+// the registered unit of a serial and takes its product.
+type RMALineInput struct {
+	ProductID  string `json:"product_id"`
+	Serial     string `json:"serial"`
+	Quantity   int    `json:"quantity"`
+	Reason     string `json:"reason"`
+	ReasonText string `json:"reason_text"`
+	Action     string `json:"action"`
+}
+
+// Line returns the normalised line of in at position.
+func (in RMALineInput) Line(position int) RMALine {
+	l := RMALine{ID: NewID(), Position: position, ProductID: strings.TrimSpace(in.ProductID), Serial: in.Serial,
+		Quantity: in.Quantity, Reason: in.Reason, ReasonText: in.ReasonText, Action: in.Action}
+	l.Normalize()
+	return l
+}
 
 // RMALine is one returned item: which product (and, for serialised
 // products, which registered unit), why it came back and what is done.

@@ -26,11 +26,17 @@ const (
 	// slaWatchInterval is how often open requests are checked against
 	// their SLA targets.
 	slaWatchInterval = time.Minute
+	// contractWatchInterval is how often contracts ending soon are
+	// looked for (and once at start).
+	contractWatchInterval = 12 * time.Hour
+	// invoiceWatchInterval is how often issued invoices past their due
+	// date are marked overdue.
+	invoiceWatchInterval = time.Hour
 )
 
 // startQueue builds the job queue with every worker and periodic job and
 // starts it; the caller stops it on shutdown.
-func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logRetention time.Duration, log *slog.Logger) (*queue.Queue, error) {
+func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logRetention time.Duration, contractNoticeDays int, log *slog.Logger) (*queue.Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &queue.BlobGC{Collect: func(ctx context.Context) (int, error) {
 		return blobstore.Collect(ctx, blobs, func(sha string) (bool, error) { return s.BlobReferenced(ctx, sha) }, blobMinAge)
@@ -43,9 +49,16 @@ func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logR
 	river.AddWorker(workers, &queue.SLAWatch{Mark: func(ctx context.Context, limit int) (int, error) {
 		return s.MarkSLABreaches(model.WithActor(ctx, model.System), limit)
 	}})
+	river.AddWorker(workers, &queue.ContractWatch{Notice: func(ctx context.Context, limit int) (int, error) {
+		return s.NoticeExpiringContracts(model.WithActor(ctx, model.System), contractNoticeDays, limit)
+	}})
+	river.AddWorker(workers, &queue.InvoiceWatch{Mark: func(ctx context.Context, limit int) (int, error) {
+		return s.MarkOverdueInvoices(model.WithActor(ctx, model.System), limit)
+	}})
 	q, err := queue.New(ctx, queue.Config{Store: s, Logger: log, Workers: workers,
 		Periodic: []*river.PeriodicJob{queue.PeriodicBlobGC(blobGCInterval), queue.PeriodicLogRetention(retentionInterval),
-			queue.PeriodicSLAWatch(slaWatchInterval)}})
+			queue.PeriodicSLAWatch(slaWatchInterval), queue.PeriodicContractWatch(contractWatchInterval),
+			queue.PeriodicInvoiceWatch(invoiceWatchInterval)}})
 	if err != nil {
 		return nil, err
 	}

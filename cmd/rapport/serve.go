@@ -41,6 +41,9 @@ type serveOptions struct {
 	davPasswords  bool
 	publicURL     string
 	webhooks      webhookOptions
+	// contractNoticeDays is how many days before its end a contract's
+	// contract.expiring event goes out.
+	contractNoticeDays int
 }
 
 func serveCmd(g *globals) *cobra.Command {
@@ -58,8 +61,13 @@ func serveCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.davPasswords, "dav-account-passwords", os.Getenv("RAPPORT_DAV_ACCOUNT_PASSWORDS") == "true", "let CardDAV/CalDAV clients sign in with account passwords, not only app passwords (env RAPPORT_DAV_ACCOUNT_PASSWORDS=true)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("RAPPORT_PUBLIC_URL"), "the hub's address as outsiders reach it, e.g. https://crm.example.com, for web form and inbound hook URLs (default: the host each request came to; env RAPPORT_PUBLIC_URL)")
 	o.webhooks.bind(f, true)
+	f.IntVar(&o.contractNoticeDays, "contract-notice-days", 30,
+		"send contract.expiring this many days before a contract ends, 1 to 365 (env RAPPORT_CONTRACT_NOTICE_DAYS)")
 	if v := os.Getenv("RAPPORT_MAX_BODY"); v != "" {
 		_, _ = fmt.Sscan(v, &o.maxBody)
+	}
+	if v := os.Getenv("RAPPORT_CONTRACT_NOTICE_DAYS"); v != "" {
+		_, _ = fmt.Sscan(v, &o.contractNoticeDays)
 	}
 	return cmd
 }
@@ -70,6 +78,9 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	hooks, err := o.webhooks.parse()
 	if err != nil {
 		return err
+	}
+	if o.contractNoticeDays < 1 || o.contractNoticeDays > 365 {
+		return fmt.Errorf("--contract-notice-days: from 1 to 365, not %d", o.contractNoticeDays)
 	}
 	if o.publicURL != "" && !model.ValidURL(o.publicURL) {
 		return fmt.Errorf("--public-url must be an absolute http(s) URL, not %q", o.publicURL)
@@ -88,7 +99,7 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 			return err
 		}
 	}
-	jobs, err := startQueue(ctx, s, blobs, hooks.LogRetention, log)
+	jobs, err := startQueue(ctx, s, blobs, hooks.LogRetention, o.contractNoticeDays, log)
 	if err != nil {
 		return err
 	}

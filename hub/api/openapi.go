@@ -54,7 +54,8 @@ var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Acc
 	model.MailingList{}, model.CampaignMember{}, ListMembersRequest{}, ListMembersAdded{}, ContactPage{}, CampaignMembersRequest{}, CampaignMembersFromList{}, model.FromListResult{}, CampaignMemberPage{},
 	model.Script{}, model.ScriptQuestion{}, model.ScriptRun{}, model.ScriptResult{}, model.ReportDefinition{},
 	model.Request{}, model.Queue{}, model.SLATarget{}, model.TimeEntry{},
-	model.KBArticle{}, model.KBVote{}, model.KBVoteSummary{}, model.KBArticleVersion{}, model.KBHit{}, model.KBSearchResult{}, KBVoteRequest{}, KBVersionList{}, KBViewCount{}}
+	model.KBArticle{}, model.KBVote{}, model.KBVoteSummary{}, model.KBArticleVersion{}, model.KBHit{}, model.KBSearchResult{}, KBVoteRequest{}, KBVersionList{}, KBViewCount{},
+	model.Registration{}, model.RMA{}, model.Contract{}}
 
 // OpenAPI returns the OpenAPI 3.1 description of every mounted route.
 func (a *API) OpenAPI() map[string]any {
@@ -81,6 +82,9 @@ func (a *API) OpenAPI() map[string]any {
 	maps.Copy(schemas, salesSchemas())
 	maps.Copy(schemas, reportSchemas())
 	maps.Copy(schemas, supportSchemas())
+	maps.Copy(schemas, returnSchemas())
+	maps.Copy(schemas, contractSchemas())
+	maps.Copy(schemas, billingSchemas())
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Rapport API", "version": "1",

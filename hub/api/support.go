@@ -17,7 +17,7 @@ import (
 // targets; time entries.
 func (a *API) mountSupport(r *mux.Router) {
 	reqs := &collection[model.Request, *model.Request]{api: a, path: "/requests", tag: "Support",
-		filters: "status priority channel queue_id assignee_id team_id account_id contact_id product_id sla_breached tag"}
+		filters: "status priority channel type queue_id assignee_id team_id account_id contact_id product_id registration_id contract_id entitlement sla_breached tag"}
 	op := func(id, summary, request, schema string, status int, params ...string) operation {
 		return operation{id: id, summary: summary, tag: "Support", kind: opCustom, request: request, schema: schema, status: status, params: params}
 	}

@@ -71,6 +71,8 @@ CREATE INDEX rmas_account ON rmas (account_id)
 ;
 CREATE INDEX rmas_request ON rmas (request_id)
 ;
+CREATE INDEX rmas_order ON rmas (order_id)
+;
 CREATE INDEX rmas_status ON rmas (status, created_at)
 ;
 CREATE INDEX rmas_created ON rmas (created_at)
@@ -165,6 +167,7 @@ CREATE TABLE invoices (
 	external_ref VARCHAR(100) NOT NULL DEFAULT '',
 ` + pricingColumns + `	custom_fields {{json}},
 	issued_at {{ts}},
+	paid_on VARCHAR(10),
 	paid_at {{ts}}
 )
 ;
@@ -187,10 +190,10 @@ CREATE TABLE invoice_lines (` + docLineColumns + `,
 ;
 CREATE INDEX invoice_lines_doc ON invoice_lines (doc_id, position)
 ;
-CREATE UNIQUE INDEX invoice_lines_source ON invoice_lines (source_type, source_id)
+CREATE UNIQUE INDEX invoice_lines_source ON invoice_lines (source_id, source_type)
 	WHERE source_type IN ('time_entry', 'request', 'order', 'fixed_fee', 'purchase_amount')
 ;
-CREATE INDEX invoice_lines_product ON invoice_lines (product_id)
+CREATE INDEX invoice_lines_credit ON invoice_lines (source_id) WHERE source_type = 'credit'
 ;
 CREATE TABLE billing_runs (
 	{{meta}},

@@ -18,7 +18,7 @@ import (
 // values), and reports sum line amounts in SQL by product.
 
 // lineTables maps priced entities to their line tables.
-var lineTables = map[string]string{"quote": "quote_lines", "order": "order_lines"}
+var lineTables = map[string]string{"quote": "quote_lines", "order": "order_lines", "invoice": invoiceLineTable}
 
 // maxLineDetail is how many changed lines a change row lists one by one;
 // beyond it the row carries counts.
@@ -360,8 +360,16 @@ func (s *Store) saveLines(ctx context.Context, doc model.Record, old, lines []mo
 }
 
 // writeLines deletes the lines gone (all of the document's when that is
-// every old line) and inserts write in batches.
+// every old line) and inserts write in batches. A changed invoice line is
+// rewritten with the source it had (see invoiceLineSources).
 func (s *Store) writeLines(ctx context.Context, table, docID string, oldCount int, gone []string, write []model.Line) error {
+	var sources map[string]model.InvoiceLine
+	if table == invoiceLineTable && len(write) > 0 {
+		var err error
+		if sources, err = s.invoiceLineSources(ctx, docID, gone); err != nil {
+			return err
+		}
+	}
 	db := s.conn(ctx).Table(table)
 	switch {
 	case len(gone) > 0 && len(gone) == oldCount:
@@ -376,38 +384,50 @@ func (s *Store) writeLines(ctx context.Context, table, docID string, oldCount in
 			}
 		}
 	}
-	if len(write) == 0 {
+	switch {
+	case len(write) == 0:
 		return nil
+	case table == invoiceLineTable:
+		return s.insertInvoiceLines(ctx, withSources(write, sources))
 	}
 	if st := s.inTx(ctx); s.canCopy(st, len(write)) {
-		return s.copyLines(ctx, st, table, write)
+		return s.copyLines(ctx, st, table, lineColumns, len(write), func(i int) ([]any, error) { return lineRow(&write[i]) })
 	}
 	return dbErr(s.conn(ctx).Table(table).CreateInBatches(&write, s.batchRows(15)).Error)
 }
 
-// lineColumns are the columns of a line table, in copyLines' order.
+// lineColumns are the columns of a line table, in lineRow's order.
 var lineColumns = []string{"id", "doc_id", "position", "product_id", "description", "unit", "quantity", "unit_price",
 	"discount_pct", "tax_rate", "list_amount", "discount_amount", "net_amount", "tax_amount", "gross_amount"}
 
-// copyLines inserts many lines with PostgreSQL's COPY.
-func (s *Store) copyLines(ctx context.Context, st *txState, table string, lines []model.Line) error {
-	rows := make([][]any, len(lines))
-	for i, l := range lines {
-		var product any
-		if l.ProductID != nil {
-			product = *l.ProductID
+// copyLines inserts n lines with PostgreSQL's COPY; row(i) gives the
+// values of line i in the order of cols.
+func (s *Store) copyLines(ctx context.Context, st *txState, table string, cols []string, n int, row func(i int) ([]any, error)) error {
+	rows := make([][]any, n)
+	for i := range rows {
+		var err error
+		if rows[i], err = row(i); err != nil {
+			return err
 		}
-		row := []any{l.ID, l.DocID, l.Position, product, l.Description, l.Unit}
-		for _, d := range []model.Decimal{l.Quantity, l.UnitPrice, l.DiscountPct, l.TaxRate, l.ListAmount, l.DiscountAmount, l.NetAmount, l.TaxAmount, l.GrossAmount} {
-			v, err := d.Value()
-			if err != nil {
-				return model.Errorf(model.EINVALID, "a line amount is too large to store")
-			}
-			row = append(row, v)
-		}
-		rows[i] = row
 	}
-	return s.copyRows(ctx, st, table, lineColumns, rows)
+	return s.copyRows(ctx, st, table, cols, rows)
+}
+
+// lineRow is the values of a line in lineColumns' order.
+func lineRow(l *model.Line) ([]any, error) {
+	var product any
+	if l.ProductID != nil {
+		product = *l.ProductID
+	}
+	row := []any{l.ID, l.DocID, l.Position, product, l.Description, l.Unit}
+	for _, d := range []model.Decimal{l.Quantity, l.UnitPrice, l.DiscountPct, l.TaxRate, l.ListAmount, l.DiscountAmount, l.NetAmount, l.TaxAmount, l.GrossAmount} {
+		v, err := d.Value()
+		if err != nil {
+			return nil, model.Errorf(model.EINVALID, "a line amount is too large to store")
+		}
+		row = append(row, v)
+	}
+	return row, nil
 }
 
 // lineDiff collects changed lines' old and new values for the change row.

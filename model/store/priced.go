@@ -29,8 +29,9 @@ func CreatePriced[T any, P PricedPtr[T]](ctx context.Context, s *Store, doc P, k
 	return out, err
 }
 
-// insertPriced validates doc, draws its number, and stores it with lines
-// (already calculated) in the transaction in ctx.
+// insertPriced validates doc, draws its number of kind, and stores it with
+// lines (already calculated) in the transaction in ctx. An empty kind
+// leaves the number for later: invoices are numbered when issued.
 func (s *Store) insertPriced(ctx context.Context, doc model.Priced, kind string, lines []model.Line) error {
 	if _, err := validate(doc); err != nil {
 		return err
@@ -41,16 +42,18 @@ func (s *Store) insertPriced(ctx context.Context, doc model.Priced, kind string,
 	if err := s.checkRefs(ctx, refsOf([]model.Record{doc})); err != nil {
 		return err
 	}
-	n, err := s.NextNumber(ctx, kind)
-	if err != nil {
-		return err
+	if kind != "" {
+		n, err := s.NextNumber(ctx, kind)
+		if err != nil {
+			return err
+		}
+		doc.SetNumber(n)
 	}
-	doc.SetNumber(n)
 	doc.RecordMeta().ID = model.NewID()
 	if err := s.createRecord(ctx, doc); err != nil {
 		return err
 	}
-	_, err = s.saveLines(ctx, doc, nil, lines)
+	_, err := s.saveLines(ctx, doc, nil, lines)
 	return err
 }
 
@@ -60,6 +63,8 @@ func (s *Store) createRecord(ctx context.Context, doc model.Priced) error {
 	case *model.Quote:
 		return Create(ctx, s, d)
 	case *model.Order:
+		return Create(ctx, s, d)
+	case *model.Invoice:
 		return Create(ctx, s, d)
 	}
 	return fmt.Errorf("store: %s is not a priced document", doc.Entity())
@@ -84,6 +89,8 @@ func ownerFields(doc model.Priced) [2]**string {
 	case *model.Quote:
 		return [2]**string{&d.OwnerID, &d.TeamID}
 	case *model.Order:
+		return [2]**string{&d.OwnerID, &d.TeamID}
+	case *model.Invoice:
 		return [2]**string{&d.OwnerID, &d.TeamID}
 	}
 	var a, b *string
@@ -140,12 +147,17 @@ func UpdatePriced[T any, P PricedPtr[T]](ctx context.Context, s *Store, id strin
 	})
 }
 
-// lockedChanges refuses changes beyond model.LockedEditable to a document
-// whose lines are locked.
+// lockedChanges refuses changes beyond the fields still editable to a
+// document whose lines are locked: model.LockedEditable, or what the
+// document's own LockedEditable says (an issued invoice: none).
 func lockedChanges(prev, cur model.Priced) error {
 	locked := prev.LinesEditable()
 	if locked == nil {
 		return nil
+	}
+	editable := model.LockedEditable
+	if l, ok := prev.(interface{ LockedEditable() map[string]bool }); ok {
+		editable = l.LockedEditable()
 	}
 	before, err := model.ToMap(prev)
 	if err != nil {
@@ -156,7 +168,7 @@ func lockedChanges(prev, cur model.Priced) error {
 		return err
 	}
 	for field := range model.Diff(before, after) {
-		if !model.LockedEditable[field] {
+		if !editable[field] {
 			return locked
 		}
 	}
@@ -187,7 +199,9 @@ func cloneLines(lines []model.Line) []model.Line {
 }
 
 // DeletePriced deletes a document its rules allow deleting (a draft quote,
-// a draft or cancelled order); its lines stay with the tombstone.
+// a draft or cancelled order, a draft invoice). A quote's or an order's
+// lines stay with the tombstone; a draft invoice's lines go, so that the
+// work they billed is billed again by the next run.
 func DeletePriced[T any, P PricedPtr[T]](ctx context.Context, s *Store, id string, ifVersion int64) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
 		cur, err := lockForWrite[T, P](ctx, s, id, ifVersion)
@@ -197,7 +211,13 @@ func DeletePriced[T any, P PricedPtr[T]](ctx context.Context, s *Store, id strin
 		if err := cur.Deletable(); err != nil {
 			return err
 		}
-		return Delete[T, P](ctx, s, id, ifVersion)
+		if err := Delete[T, P](ctx, s, id, ifVersion); err != nil {
+			return err
+		}
+		if _, ok := any(cur).(*model.Invoice); ok {
+			return dbErr(s.conn(ctx).Table(lineTables["invoice"]).Where("doc_id = ?", id).Delete(&model.InvoiceLine{}).Error)
+		}
+		return nil
 	})
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +16,10 @@ var Calendar model.WorkCalendar = model.AroundTheClock{}
 
 // requestRule keeps a request's workflow and service-level clock: a number
 // on create; allowed status moves only; when it was resolved, closed or
-// reopened; SLA due times from the targets of its priority.
+// reopened; its entitlement under the account's service contracts, checked
+// on create and whenever its account, product, registration or contract
+// changes; SLA due times from the targets of its priority at its
+// contract's level.
 func requestRule(ctx context.Context, s *Store, rec, prev model.Record) error {
 	r := rec.(*model.Request)
 	t := now()
@@ -28,6 +32,9 @@ func requestRule(ctx context.Context, s *Store, rec, prev model.Record) error {
 		r.FirstResponseAt, r.ResolvedAt, r.ClosedAt, r.SLABreached, r.ReopenCount = nil, nil, nil, false, 0
 		r.Rating, r.FeedbackComment, r.FeedbackAt = 0, "", nil
 		stampStatus(r, model.RequestNew, t)
+		if err := s.applyEntitlement(ctx, r, nil); err != nil {
+			return err
+		}
 		return s.setDue(ctx, r)
 	}
 	old := prev.(*model.Request)
@@ -39,10 +46,84 @@ func requestRule(ctx context.Context, s *Store, rec, prev model.Record) error {
 	if r.ResolvedAt != nil && old.ResolvedAt == nil && r.ResolutionDue != nil && t.After(*r.ResolutionDue) {
 		r.SLABreached = true
 	}
-	if r.Priority != old.Priority {
+	if coverageChanged(r, old) {
+		if err := s.applyEntitlement(ctx, r, old); err != nil {
+			return err
+		}
+	}
+	if r.Priority != old.Priority || !sameRef(r.ContractID, old.ContractID) {
 		return s.setDue(ctx, r)
 	}
 	return nil
+}
+
+// coverageChanged reports whether an update touches what the request's
+// entitlement depends on.
+func coverageChanged(r, old *model.Request) bool {
+	return !sameRef(r.AccountID, old.AccountID) || !sameRef(r.ProductID, old.ProductID) ||
+		!sameRef(r.RegistrationID, old.RegistrationID) || !sameRef(r.ContractID, old.ContractID)
+}
+
+func sameRef(a, b *string) bool { return deref(a) == deref(b) }
+
+// applyEntitlement completes a request about a registered unit (its owner
+// account and its product) and records its entitlement today: the verdict
+// and the contract it falls under. A contract the client names must be one
+// of the account's in force covering the request; otherwise the covering
+// contract is found. old is the request before an update (nil on create).
+func (s *Store) applyEntitlement(ctx context.Context, r, old *model.Request) error {
+	q := EntitlementQuery{AccountID: deref(r.AccountID), ProductID: deref(r.ProductID), RegistrationID: deref(r.RegistrationID),
+		Day: s.todayDate(), request: r.ID}
+	if err := s.completeFromRegistration(ctx, r, old, &q); err != nil {
+		return err
+	}
+	covering, err := s.coveringContracts(ctx, q)
+	if err != nil {
+		return err
+	}
+	named := r.ContractID != nil && (old == nil || !sameRef(r.ContractID, old.ContractID))
+	if named {
+		i := slices.IndexFunc(covering, func(c *model.Contract) bool { return c.ID == *r.ContractID && c.InForce(q.Day) })
+		if i < 0 {
+			return fieldErr("contract_id", "not a contract of the request's account in force today covering its product or registration")
+		}
+		covering = covering[i : i+1]
+	}
+	res, err := s.verdict(ctx, q, covering)
+	if err != nil {
+		return err
+	}
+	r.Entitlement, r.ContractID = res.Status, nil
+	if res.Status == model.EntitlementCovered || res.Status == model.EntitlementExhausted {
+		r.ContractID = &res.Contract.ID
+	}
+	return nil
+}
+
+// completeFromRegistration fills the request's account and product from
+// its registration and refuses a registration of another account, or of
+// another product than the one the client sets along with it.
+func (s *Store) completeFromRegistration(ctx context.Context, r, old *model.Request, q *EntitlementQuery) error {
+	reg, err := s.resolveRegistration(ctx, q)
+	if reg == nil || err != nil {
+		return err
+	}
+	if r.ProductID != nil && *r.ProductID != reg.ProductID {
+		productKept := old != nil && sameRef(r.ProductID, old.ProductID)
+		if !productKept {
+			return fieldErr("product_id", "registration "+reg.Serial+" is of another product")
+		}
+		q.ProductID = reg.ProductID // the registration changed: the product follows it
+	}
+	r.AccountID, r.ProductID = nilIfEmpty(q.AccountID), &q.ProductID
+	return nil
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func moveHint(from string) string {
@@ -71,10 +152,13 @@ func stampStatus(r *model.Request, from string, t time.Time) {
 }
 
 // setDue computes the SLA due times from the request's creation with the
-// targets of its priority (none: no SLA clock).
+// targets of its priority at its contract's level, else at the default
+// level (none: no SLA clock).
 func (s *Store) setDue(ctx context.Context, r *model.Request) error {
 	var target model.SLATarget
-	err := s.conn(ctx).Where("priority = ? AND contract_level = '' AND deleted_at IS NULL", r.Priority).Take(&target).Error
+	err := s.conn(ctx).Where("priority = ? AND deleted_at IS NULL", r.Priority).
+		Where("(contract_level = '' OR contract_level = (SELECT level FROM contracts WHERE id = ?))", deref(r.ContractID)).
+		Order("contract_level DESC").Take(&target).Error
 	if err != nil {
 		if model.ErrorCode(dbErr(err)) == model.ENOTFOUND {
 			r.FirstResponseDue, r.ResolutionDue = nil, nil

@@ -7,3 +7,10 @@ if ! command -v vdirsyncer >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import cald
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq vdirsyncer python3-caldav
 fi
+# LibreOffice Writer (headless) and poppler-utils: templates/office converts
+# merged documents to PDF and reads them back with pdftotext (libreoffice_test.go).
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    libreoffice-writer-nogui poppler-utils fonts-dejavu-core
+fi

@@ -30,6 +30,7 @@ var bodies = []string{
 	m0013WebhookEvents,
 	m0014AfterSales,
 	m0015DeskIndexes,
+	m0016QueueOrder,
 }
 
 // Latest is the newest schema version this build knows.

@@ -207,7 +207,20 @@ func (s *Store) nested(ctx context.Context, st *txState, fn func(ctx context.Con
 			return fmt.Errorf("store: rollback to savepoint: %w (after %w)", rbErr, err)
 		}
 		st.changes = st.changes[:nChanges]
+		if relErr := releaseSavepoint(st, sp); relErr != nil {
+			return fmt.Errorf("%w (after %w)", relErr, err)
+		}
 		return err
+	}
+	return releaseSavepoint(st, sp)
+}
+
+// releaseSavepoint forgets a savepoint once its step is settled, so later
+// writes of the transaction are not journalled for it again (SQLite keeps a
+// statement journal per open savepoint).
+func releaseSavepoint(st *txState, sp string) error {
+	if err := st.db.Exec("RELEASE SAVEPOINT " + sp).Error; err != nil {
+		return fmt.Errorf("store: release savepoint: %w", err)
 	}
 	return nil
 }

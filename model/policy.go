@@ -58,6 +58,8 @@ var Policies = map[string]Visibility{
 	"contract":     AllStaff,
 	"invoice":      AllStaff,
 	"billing_run":  AllStaff, // only admins start one
+	// Letters, quotes and mail bodies are written by the staff who send them.
+	"document_template": AllStaff,
 }
 
 // PolicyFor returns the visibility of entity; unknown entities are admin-only

@@ -31,6 +31,7 @@ var bodies = []string{
 	m0014AfterSales,
 	m0015DeskIndexes,
 	m0016QueueOrder,
+	m0017DocumentTemplates,
 }
 
 // Latest is the newest schema version this build knows.

@@ -47,6 +47,8 @@ var Tables = map[string]string{
 	"contract":     "contracts",
 	"invoice":      "invoices",
 	"billing_run":  "billing_runs",
+	// Documents.
+	"document_template": "document_templates",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.

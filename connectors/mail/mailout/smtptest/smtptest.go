@@ -170,4 +170,3 @@ var ErrUnknownUser = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{
 
 // ErrTryLater is a temporary answer for Options.Rcpt.
 var ErrTryLater = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-

@@ -5,9 +5,10 @@
 // /in/hooks/{key}) take another system's Standard Webhooks deliveries:
 // signature and timestamp are verified with the sender's secret, each
 // webhook-id is accepted once, and the mapping to a record runs as a job so
-// the sender is answered at once.
+// the sender is answered at once. One-click unsubscribe links of bulk mail
+// (/in/unsubscribe/{token}, RFC 8058) set a contact's unsubscribe flag.
 //
-// Neither door needs a session or token: the key in the URL names the form
+// No door needs a session or token: the key in the URL names the form
 // or hook, and an inactive or unknown key is not found.
 package inbound
 
@@ -45,6 +46,9 @@ type Config struct {
 	// and 1 MiB); larger ones are refused with 413 and change nothing.
 	MaxFormBytes, MaxHookBytes int64
 	Logger                     *slog.Logger
+	// UnsubscribeKey signs one-click unsubscribe links (a key derived for
+	// UnsubscribePurpose); without it /in/unsubscribe is not served.
+	UnsubscribeKey []byte
 }
 
 // Handler serves /in.
@@ -72,6 +76,7 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.HandleFunc("/in/forms/{key}", h.submitForm).Methods(http.MethodPost)
 	r.HandleFunc("/in/forms/{key}", h.preflight).Methods(http.MethodOptions)
 	r.HandleFunc("/in/hooks/{key}", h.receiveHook).Methods(http.MethodPost)
+	h.mountUnsubscribe(r)
 }
 
 // limiter returns the limiter for forms that allow perHour submissions

@@ -17,6 +17,7 @@ import (
 	"rapport/connectors/queue"
 	"rapport/hub/inbound"
 	"rapport/model"
+	"rapport/model/secret"
 	"rapport/model/store"
 	"rapport/model/storetest"
 )
@@ -70,11 +71,15 @@ func newRig(t testing.TB, s *store.Store, withJobs bool) *rig {
 		Enqueue: func(ctx context.Context, id string) error {
 			return q.Enqueue(ctx, queue.InboundWebhookArgs{MessageID: id}, nil)
 		},
-		ClientIP: func(r *http.Request) string { return r.Header.Get("X-Test-Client") },
+		ClientIP:       func(r *http.Request) string { return r.Header.Get("X-Test-Client") },
+		UnsubscribeKey: unsubscribeKey,
 	}).Mount(r)
 	rg.h = r
 	return rg
 }
+
+// unsubscribeKey signs the rig's unsubscribe links.
+var unsubscribeKey = secret.DeriveKey([]byte("0123456789abcdef0123456789abcdef"), inbound.UnsubscribePurpose)
 
 // post sends a request to the handler from client address ip.
 func (rg *rig) post(path, contentType, body, ip string, headers ...string) *httptest.ResponseRecorder {

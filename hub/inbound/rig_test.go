@@ -17,7 +17,6 @@ import (
 	"rapport/connectors/queue"
 	"rapport/hub/inbound"
 	"rapport/model"
-	"rapport/model/secret"
 	"rapport/model/store"
 	"rapport/model/storetest"
 )
@@ -79,7 +78,7 @@ func newRig(t testing.TB, s *store.Store, withJobs bool) *rig {
 }
 
 // unsubscribeKey signs the rig's unsubscribe links.
-var unsubscribeKey = secret.DeriveKey([]byte("0123456789abcdef0123456789abcdef"), inbound.UnsubscribePurpose)
+var unsubscribeKey = []byte("0123456789abcdef0123456789abcdef")
 
 // post sends a request to the handler from client address ip.
 func (rg *rig) post(path, contentType, body, ip string, headers ...string) *httptest.ResponseRecorder {

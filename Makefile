@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 FUZZTIME ?= 30s
 
-.PHONY: build run test bench fuzz lint check-deps tidy-check clean
+.PHONY: build run test-deps test bench fuzz lint check-deps tidy-check clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/rapport
@@ -15,8 +15,12 @@ build:
 run: build
 	./$(BIN) serve --demo
 
+## test-deps: install (idempotently, with apt) the real peers the tests drive: LibreOffice, Dovecot, DAV clients
+test-deps:
+	./.ci/test-deps.sh
+
 ## test: the whole suite with the race detector; set RAPPORT_TEST_POSTGRES=postgres://… to add PostgreSQL
-test:
+test: test-deps
 	$(GO) test -race -count=1 $(PKGS)
 
 ## bench: the performance benchmarks (100k contacts; both engines when RAPPORT_TEST_POSTGRES is set)

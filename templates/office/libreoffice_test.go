@@ -4,56 +4,20 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"rapport/templates/internal/officetest"
 	"rapport/templates/lang"
 )
-
-// requireTool returns a program's path. Without it the test is skipped on
-// a developer's machine and fails in CI (RAPPORT_CI=1), where
-// .ci/test-deps.sh installs LibreOffice and poppler-utils.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	msg := name + " is not installed: apt-get install libreoffice-writer-nogui poppler-utils (.ci/test-deps.sh)"
-	if os.Getenv("RAPPORT_CI") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// run runs a program with a timeout and kills its process group when the
-// time is up (soffice starts children).
-func run(t *testing.T, timeout time.Duration, name string, args ...string) []byte {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", name, err, stderr.String())
-	}
-	return out
-}
 
 // TestLibreOffice opens every merged document of the test set with
 // LibreOffice, converts it to PDF, and checks with pdftotext that the
 // merged values are there: every quote line, the totals, Cyrillic text.
 func TestLibreOffice(t *testing.T) {
-	soffice, pdftotext, pdfimages := requireTool(t, "soffice"), requireTool(t, "pdftotext"), requireTool(t, "pdfimages")
+	soffice, pdftotext, pdfimages := officetest.RequireTool(t, "soffice"), officetest.RequireTool(t, "pdftotext"), officetest.RequireTool(t, "pdfimages")
 	dir := t.TempDir()
 	type check struct {
 		file   string
@@ -109,23 +73,23 @@ func TestLibreOffice(t *testing.T) {
 	for _, c := range checks {
 		args = append(args, filepath.Join(dir, c.file))
 	}
-	run(t, 4*time.Minute, soffice, args...)
+	officetest.Run(t, 4*time.Minute, soffice, args...)
 	for _, c := range checks {
 		failed := t.Failed()
 		pdf := filepath.Join(dir, "pdf", strings.TrimSuffix(c.file, filepath.Ext(c.file))+".pdf")
-		text := spaces(string(run(t, time.Minute, pdftotext, "-layout", pdf, "-")))
+		text := officetest.Spaces(string(officetest.Run(t, time.Minute, pdftotext, "-layout", pdf, "-")))
 		for _, w := range c.want {
-			if !strings.Contains(text, spaces(w)) {
+			if !strings.Contains(text, officetest.Spaces(w)) {
 				t.Errorf("%s: the PDF lacks %q", c.file, w)
 			}
 		}
 		for _, row := range c.rows {
-			if !oneLine(text, row) {
+			if !officetest.OneLine(text, row) {
 				t.Errorf("%s: no line of the PDF shows %q", c.file, row)
 			}
 		}
 		if c.images > 0 {
-			list := strings.Split(strings.TrimSpace(string(run(t, time.Minute, pdfimages, "-list", pdf))), "\n")
+			list := strings.Split(strings.TrimSpace(string(officetest.Run(t, time.Minute, pdfimages, "-list", pdf))), "\n")
 			if n := len(list) - 2; n < c.images { // two heading lines
 				t.Errorf("%s: %d pictures in the PDF, want %d", c.file, n, c.images)
 			}
@@ -165,23 +129,4 @@ func expectRows(t *testing.T, data map[string]any, loc string, n int) [][]string
 		t.Fatalf("%d rows", len(rows))
 	}
 	return rows
-}
-
-// spaces turns no-break spaces into blanks, as pdftotext may.
-func spaces(s string) string {
-	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
-}
-
-// oneLine reports whether a line of text holds every part.
-func oneLine(text string, parts []string) bool {
-	for _, l := range strings.Split(text, "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(l, spaces(p))
-		}
-		if all {
-			return true
-		}
-	}
-	return false
 }

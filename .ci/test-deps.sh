@@ -14,3 +14,9 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     libreoffice-writer-nogui poppler-utils fonts-dejavu-core
 fi
+# Dovecot (IMAP) and openssl: connectors/mail/mailin starts a private Dovecot
+# with its own certificate on loopback ports (testdata/dovecot.sh).
+if [[ ! -x /usr/sbin/dovecot ]] || ! command -v openssl >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd openssl
+fi

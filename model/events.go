@@ -25,6 +25,10 @@ var DomainEvents = map[string]string{
 	EventInvoiceIssued:           "An invoice or credit note was issued with its number; data is the invoice.",
 	EventInvoicePaid:             "An invoice was paid; data is the invoice.",
 	EventInvoiceOverdue:          "An issued invoice passed its due date unpaid; data is the invoice.",
+	EventMailReceived:            "A mail was ingested from a mailbox; data is its ingest-log entry (outcome, request, decision trace), without the bodies.",
+	EventMailBounced:             "A bounce was ingested: its hard-failed addresses are suppressed; data is its ingest-log entry with the mail that bounced.",
+	EventMailQuarantined:         "A mail could not be ingested and waits in the quarantine; data is the quarantine entry with the reason.",
+	EventMailSent:                "An outbox mail was accepted by the SMTP server; data is the outbox entry.",
 }
 
 // Sales domain events.
@@ -50,6 +54,9 @@ const (
 // fields, or "" for a plain write. (Quote actions tag their changes
 // themselves.)
 func DomainEvent(entity, op string, fields map[string]FieldChange) string {
+	if e := mailEvent(entity, op, fields); e != "" {
+		return e
+	}
 	if entity == "kb_article" && op != OpDelete {
 		if f, ok := fields["status"]; ok && f.New == KBPublished {
 			return EventKBArticlePublished
@@ -104,7 +111,8 @@ func requestEvent(fields map[string]FieldChange) string {
 
 // domainEventEntities names the entity of domain events whose type does not
 // start with it.
-var domainEventEntities = map[string]string{"kb.article_published": "kb_article"}
+var domainEventEntities = map[string]string{"kb.article_published": "kb_article",
+	EventMailReceived: "mail_message", EventMailBounced: "mail_message", EventMailQuarantined: "mail_quarantine", EventMailSent: "outbound_mail"}
 
 // EventEntity names the entity whose records an event type carries:
 // "contact.updated" → contact, "kb.article_published" → kb_article.

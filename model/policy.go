@@ -60,6 +60,14 @@ var Policies = map[string]Visibility{
 	"billing_run":  AllStaff, // only admins start one
 	// Letters, quotes and mail bodies are written by the staff who send them.
 	"document_template": AllStaff,
+	// Mail: mailboxes and suppressions are set up by admins, the ingest
+	// log, quarantine and outbox read by every employee (a customer's mail
+	// is the desk's); only the server and admins act on the quarantine.
+	"mailbox":          AllStaff,
+	"mail_message":     AllStaff,
+	"mail_quarantine":  AllStaff,
+	"outbound_mail":    AllStaff,
+	"mail_suppression": AllStaff,
 }
 
 // PolicyFor returns the visibility of entity; unknown entities are admin-only
@@ -128,7 +136,8 @@ func CanWrite(a Actor, entity, ownerID, teamID string) bool {
 // change: the organisation and the sales set-up.
 var adminWritten = map[string]bool{"user": true, "team": true, "territory": true,
 	"pipeline": true, "product": true, "price_list": true, "exchange_rate": true,
-	"script": true, "queue": true, "sla_target": true, "billing_run": true}
+	"script": true, "queue": true, "sla_target": true, "billing_run": true,
+	"mailbox": true, "mail_message": true, "mail_quarantine": true, "mail_suppression": true}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

@@ -189,7 +189,7 @@ var EventOps = map[string]string{OpCreate: "created", OpUpdate: "updated", OpDel
 var EventEntities = []string{"account", "contact", "activity", "attachment", "user", "team", "territory",
 	"product", "price_list", "quote", "order", "pipeline", "opportunity", "competitor", "lead", "campaign",
 	"campaign_member", "mailing_list", "script", "request", "queue", "sla_target", "time_entry", "kb_article",
-	"registration", "rma", "contract", "invoice", "billing_run"}
+	"registration", "rma", "contract", "invoice", "billing_run", "mail_message", "mail_quarantine", "outbound_mail"}
 
 // IsEvent reports whether feed row c is an event endpoints may receive.
 func IsEvent(c *Change) bool { return slices.Contains(EventEntities, c.Entity) && EventOps[c.Op] != "" }

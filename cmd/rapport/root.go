@@ -23,6 +23,9 @@ func newRoot() *cobra.Command {
 	g.bind(root)
 	root.AddCommand(serveCmd(g), migrateCmd(g), userCmd(g), tokenCmd(g), appPasswordCmd(g),
 		importCmd(g), exportCmd(g), icsCmd(g), webhookCmd(g), demoCmd(g), versionCmd())
+	root.AddCommand(templateCmd(g))
+	root.AddCommand(mergeCmd(g))
+	root.AddCommand(mailboxCmd(g, nil)) // "mailbox test" comes with the IMAP engine's login check
 	return root
 }
 

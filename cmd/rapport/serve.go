@@ -41,6 +41,7 @@ type serveOptions struct {
 	davPasswords  bool
 	publicURL     string
 	webhooks      webhookOptions
+	docs          docOptions
 	// contractNoticeDays is how many days before its end a contract's
 	// contract.expiring event goes out.
 	contractNoticeDays int
@@ -61,6 +62,7 @@ func serveCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.davPasswords, "dav-account-passwords", os.Getenv("RAPPORT_DAV_ACCOUNT_PASSWORDS") == "true", "let CardDAV/CalDAV clients sign in with account passwords, not only app passwords (env RAPPORT_DAV_ACCOUNT_PASSWORDS=true)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("RAPPORT_PUBLIC_URL"), "the hub's address as outsiders reach it, e.g. https://crm.example.com, for web form and inbound hook URLs (default: the host each request came to; env RAPPORT_PUBLIC_URL)")
 	o.webhooks.bind(f, true)
+	o.docs.bind(f)
 	f.IntVar(&o.contractNoticeDays, "contract-notice-days", 30,
 		"send contract.expiring this many days before a contract ends, 1 to 365 (env RAPPORT_CONTRACT_NOTICE_DAYS)")
 	if v := os.Getenv("RAPPORT_MAX_BODY"); v != "" {
@@ -94,6 +96,16 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// The built-in letters, quotes and mail bodies: installed once, updated
+	// while nobody has customised them (store.InstallBuiltinTemplates).
+	if _, err := installBuiltins(model.WithActor(ctx, cliActor), s, blobs); err != nil {
+		return err
+	}
+	docs, stopPDF, err := o.docs.service(g, s, blobs, optionalPDF, log)
+	if err != nil {
+		return err
+	}
+	defer stopPDF()
 	if o.demo {
 		if err := seedAndPrint(ctx, s, g, cmd.OutOrStdout(), o.listen); err != nil {
 			return err
@@ -112,7 +124,7 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	srv := hub.New(hub.Config{
 		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
 		API: api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody, Webhooks: hooks.Checks,
-			PublicURL: o.publicURL}),
+			PublicURL: o.publicURL, Merge: docs}),
 		Auth: authn,
 		ICS:  &ics.Handler{Store: s, Logger: log},
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),

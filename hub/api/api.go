@@ -10,8 +10,10 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"rapport/hub/merge"
 	"rapport/hub/problem"
 	"rapport/model"
+	"rapport/model/secret"
 	"rapport/model/store"
 )
 
@@ -45,6 +47,15 @@ type Config struct {
 	// for the URLs of web forms and inbound hooks; empty means the host each
 	// request came to.
 	PublicURL string
+	// Merge merges records into documents (POST /documents); nil answers 501.
+	Merge *merge.Service
+	// SecretBox seals mailbox passwords and tokens with the server key;
+	// without it mailboxes can be read but not created or changed (501).
+	SecretBox *secret.Box
+	// MailFetcher and MailRetrier are the mail ingest engine (fetch now,
+	// quarantine retries); nil answers 501.
+	MailFetcher MailFetcher
+	MailRetrier MailRetrier
 }
 
 // API serves /api/v1.
@@ -81,6 +92,7 @@ func (a *API) handle(r *mux.Router, method, path string, op operation, h http.Ha
 // Mount registers every route on r, which must be the subrouter for Prefix
 // with authentication already applied (OpenAPI is mounted separately).
 func (a *API) Mount(r *mux.Router) {
+	a.mountTemplates(r)
 	a.mountCollections(r)
 	a.mountAccess(r)
 	a.mountFeed(r)
@@ -97,6 +109,8 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountReturns(r)
 	a.mountContracts(r)
 	a.mountBilling(r)
+	a.mountDocuments(r)
+	a.mountMail(r)
 }
 
 // writeJSON sends v with status.

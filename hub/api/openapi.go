@@ -46,7 +46,7 @@ func (c *collection[T, P]) op(verb, idVerb, schema string, kind opKind) operatio
 func schemaName[T any]() string { return reflect.TypeOf(new(T)).Elem().Name() }
 
 // schemaTypes are the Go types described in components/schemas.
-var schemaTypes = []any{model.User{}, model.Team{}, model.Territory{}, model.Account{}, model.Contact{},
+var schemaTypes = []any{model.DocumentTemplate{}, model.DocumentTemplateVersion{}, model.User{}, model.Team{}, model.Territory{}, model.Account{}, model.Contact{},
 	model.Activity{}, model.Attachment{}, model.Change{}, model.APIToken{}, model.AppPassword{}, model.AuditEvent{}, model.ICSFeed{}, model.DAVCollection{},
 	model.WebhookEndpoint{}, model.WebhookState{}, model.WebhookDelivery{}, model.WebhookAttempt{},
 	model.WebForm{}, model.InboundHook{}, model.InboundMessage{},
@@ -77,6 +77,7 @@ func (a *API) OpenAPI() map[string]any {
 		schemas[t.Name()] = objectSchema(t)
 	}
 	maps.Copy(schemas, webhookSchemas())
+	maps.Copy(schemas, templateSchemas())
 	maps.Copy(schemas, inboundSchemas())
 	maps.Copy(schemas, restHookSchemas())
 	maps.Copy(schemas, salesSchemas())

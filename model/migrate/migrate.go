@@ -32,6 +32,7 @@ var bodies = []string{
 	m0015DeskIndexes,
 	m0016QueueOrder,
 	m0017DocumentTemplates,
+	m0018Mail,
 }
 
 // Latest is the newest schema version this build knows.

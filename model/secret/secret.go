@@ -1,6 +1,8 @@
-// Package secret hashes and checks passwords (argon2id) and makes and hashes
-// high-entropy credentials (API tokens, app passwords, session ids). It is
-// pure computation plus crypto/rand; it imports nothing else from this repository.
+// Package secret hashes and checks passwords (argon2id), makes and hashes
+// high-entropy credentials (API tokens, app passwords, session ids), and
+// seals the secrets the server must read back, such as mailbox passwords
+// (AES-256-GCM under a key derived from the server key, Box). It is pure
+// computation plus crypto/rand; it imports nothing else from this repository.
 package secret
 
 import (

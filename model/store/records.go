@@ -49,6 +49,12 @@ var Tables = map[string]string{
 	"billing_run":  "billing_runs",
 	// Documents.
 	"document_template": "document_templates",
+	// Mail.
+	"mailbox":          "mailboxes",
+	"mail_message":     "mail_messages",
+	"mail_quarantine":  "mail_quarantines",
+	"outbound_mail":    "outbound_mails",
+	"mail_suppression": "mail_suppressions",
 }
 
 // RecordPtr constrains generic store functions to pointers to record structs.

@@ -60,8 +60,9 @@ func readPassword(r io.Reader) (string, error) {
 }
 
 func userCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage users"}
+	cmd := &cobra.Command{Use: "user", Aliases: []string{"users"}, Short: "Manage users"}
 	cmd.AddCommand(userAddCmd(g), userPasswdCmd(g), userListCmd(g), userDisableCmd(g))
+	cmd.AddCommand(userOffboardCmd(g))
 	return cmd
 }
 

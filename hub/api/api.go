@@ -111,6 +111,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountBilling(r)
 	a.mountDocuments(r)
 	a.mountMail(r)
+	a.mountOffboard(r)
 }
 
 // writeJSON sends v with status.

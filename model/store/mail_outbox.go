@@ -181,4 +181,3 @@ func joinMax(list []string, n int) string {
 	}
 	return out
 }
-

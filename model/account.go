@@ -17,6 +17,9 @@ type Account struct {
 	Language     string         `gorm:"size:16" json:"language"`
 	CustomFields map[string]any `gorm:"serializer:json" json:"custom_fields"`
 	SortName     string         `gorm:"size:300;not null" json:"-"`
+	// MergedIntoID names the account this one was merged into; only a
+	// merged duplicate's tombstone carries it.
+	MergedIntoID *string `gorm:"size:36" json:"merged_into_id,omitempty"`
 }
 
 // Assignment implements Assignable.
@@ -29,6 +32,10 @@ func (*Account) Entity() string { return "account" }
 
 // OwnerTeam implements Owned.
 func (a *Account) OwnerTeam() (string, string) { return deref(a.OwnerID), deref(a.TeamID) }
+
+// KeepServerOwned implements ServerOwned: the survivor of a merge is the
+// server's to say.
+func (a *Account) KeepServerOwned(prev Record) { a.MergedIntoID = prev.(*Account).MergedIntoID }
 
 // Normalize implements Record.
 func (a *Account) Normalize() {
@@ -65,6 +72,7 @@ func (a *Account) Validate() error {
 	if a.ParentID != nil && *a.ParentID == a.ID {
 		fe.Add("parent_id", "an account cannot be its own parent")
 	}
+	validateMergedInto(fe, &a.Meta, a.MergedIntoID)
 	return fe.Err()
 }
 

@@ -31,6 +31,9 @@ type Contact struct {
 	UnsubscribedAt *time.Time `json:"unsubscribed_at"`
 	DAV            DAVLink    `gorm:"embedded;embeddedPrefix:dav_" json:"dav"`
 	SortName       string     `gorm:"size:400;not null" json:"-"`
+	// MergedIntoID names the contact this one was merged into; only a
+	// merged duplicate's tombstone carries it.
+	MergedIntoID *string `gorm:"size:36" json:"merged_into_id,omitempty"`
 }
 
 // Entity implements Record.
@@ -43,9 +46,11 @@ func (c *Contact) DAVInfo() *DAVLink { return &c.DAV }
 func (c *Contact) OwnerTeam() (string, string) { return deref(c.OwnerID), "" }
 
 // KeepServerOwned implements ServerOwned: when a contact unsubscribed is
-// the server's to say (Normalize stamps it when the flag is set).
+// the server's to say (Normalize stamps it when the flag is set), and so is
+// the survivor of a merge.
 func (c *Contact) KeepServerOwned(prev Record) {
-	c.UnsubscribedAt = prev.(*Contact).UnsubscribedAt
+	p := prev.(*Contact)
+	c.UnsubscribedAt, c.MergedIntoID = p.UnsubscribedAt, p.MergedIntoID
 }
 
 // Normalize implements Record. The display name defaults to "First Middle
@@ -110,6 +115,7 @@ func (c *Contact) Validate() error {
 		}
 	}
 	c.DAV.validate(fe)
+	validateMergedInto(fe, &c.Meta, c.MergedIntoID)
 	if c.Birthday != nil && (c.Birthday.Year() < 1800 || c.Birthday.After(time.Now())) {
 		fe.Add("birthday", "must be a real date of birth")
 	}

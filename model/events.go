@@ -29,6 +29,8 @@ var DomainEvents = map[string]string{
 	EventMailBounced:             "A bounce was ingested: its hard-failed addresses are suppressed; data is its ingest-log entry with the mail that bounced.",
 	EventMailQuarantined:         "A mail could not be ingested and waits in the quarantine; data is the quarantine entry with the reason.",
 	EventMailSent:                "An outbox mail was accepted by the SMTP server; data is the outbox entry.",
+	EventContactMerged:           "A duplicate contact was merged into another: data is its tombstone, merged_into_id naming the survivor, which now holds its links.",
+	EventAccountMerged:           "A duplicate account was merged into another: data is its tombstone, merged_into_id naming the survivor, which now holds its links.",
 }
 
 // Sales domain events.
@@ -55,6 +57,9 @@ const (
 // themselves.)
 func DomainEvent(entity, op string, fields map[string]FieldChange) string {
 	if e := mailEvent(entity, op, fields); e != "" {
+		return e
+	}
+	if e := mergeEvent(entity, op, fields); e != "" {
 		return e
 	}
 	if entity == "kb_article" && op != OpDelete {

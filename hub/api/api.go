@@ -93,6 +93,7 @@ func (a *API) handle(r *mux.Router, method, path string, op operation, h http.Ha
 // with authentication already applied (OpenAPI is mounted separately).
 func (a *API) Mount(r *mux.Router) {
 	a.mountTemplates(r)
+	a.mountMergeRecords(r) // before the collections: /contacts/duplicates is no id
 	a.mountCollections(r)
 	a.mountAccess(r)
 	a.mountFeed(r)

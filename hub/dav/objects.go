@@ -52,7 +52,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, res *resource) err
 	if res.col == nil {
 		return model.Errorf(model.ENOTFOUND, "no such collection")
 	}
-	e, err := h.member(r.Context(), res.col, res.name)
+	e, err := h.memberOrSurvivor(r.Context(), res.col, res.name)
 	if err != nil {
 		return err
 	}
@@ -135,6 +135,14 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, res *resource) err
 	if err != nil && model.ErrorCode(err) != model.ENOTFOUND {
 		return err
 	}
+	if cur == nil {
+		if sur, err := h.survivorOf(r.Context(), c, res.name); err != nil || sur != nil {
+			if err != nil {
+				return err
+			}
+			return h.putMerged(w, r, c, sur, body) // a merged card's name (merged.go)
+		}
+	}
 	if err := checkConditions(r, cur, c.be); err != nil {
 		return err
 	}
@@ -209,7 +217,10 @@ func (h *Handler) conflictUID(ctx context.Context, c *collection, uid string, cu
 	}
 	other, err := h.store.DAVByUID(ctx, c.scope, uid)
 	if model.ErrorCode(err) == model.ENOTFOUND {
-		return nil
+		// A merged contact's UID stays its survivor's (see merged.go).
+		if other, err = h.store.DAVSurvivorByUID(ctx, c.scope, uid); model.ErrorCode(err) == model.ENOTFOUND {
+			return nil
+		}
 	}
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ var bodies = []string{
 	m0016QueueOrder,
 	m0017DocumentTemplates,
 	m0018Mail,
+	m0019MergedRecords,
 }
 
 // Latest is the newest schema version this build knows.

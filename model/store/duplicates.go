@@ -9,6 +9,12 @@ import (
 // DuplicateContacts maps each e-mail or phone key to the live contacts that
 // already have it, with one query for the whole set (imports check a batch).
 func (s *Store) DuplicateContacts(ctx context.Context, keys []model.SearchKey) (map[model.SearchKey][]string, error) {
+	return s.keyHolders(ctx, "contact", keys)
+}
+
+// keyHolders maps each e-mail or phone key to the live records of entity
+// that have it (duplicate suggestions ask it for accounts too).
+func (s *Store) keyHolders(ctx context.Context, entity string, keys []model.SearchKey) (map[model.SearchKey][]string, error) {
 	out := map[model.SearchKey][]string{}
 	byKind := map[string][]string{}
 	for _, k := range keys {
@@ -20,7 +26,7 @@ func (s *Store) DuplicateContacts(ctx context.Context, keys []model.SearchKey) (
 		for start := 0; start < len(values); start += 500 {
 			chunk := values[start:min(start+500, len(values))]
 			var rows []searchKey
-			err := s.conn(ctx).Where("entity = ? AND kind = ? AND value IN ?", "contact", kind, chunk).Find(&rows).Error
+			err := s.conn(ctx).Where("entity = ? AND kind = ? AND value IN ?", entity, kind, chunk).Find(&rows).Error
 			if err != nil {
 				return nil, dbErr(err)
 			}

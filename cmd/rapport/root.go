@@ -26,6 +26,9 @@ func newRoot() *cobra.Command {
 	root.AddCommand(templateCmd(g))
 	root.AddCommand(mergeCmd(g))
 	root.AddCommand(mailboxCmd(g, nil)) // "mailbox test" comes with the IMAP engine's login check
+	root.AddCommand(backupCmd(g))
+	root.AddCommand(restoreCmd(g))
+	root.AddCommand(copyCmd())
 	root.AddCommand(duplicateCmds(g)...)
 	return root
 }

@@ -73,6 +73,17 @@ func provider(engine string, db *sql.DB) (*goose.Provider, error) {
 // lockFile (SQLite only) is a path beside the database used to serialise
 // concurrent migrators; PostgreSQL uses an advisory lock instead.
 func Up(ctx context.Context, engine string, db *sql.DB, lockFile string) (int, error) {
+	return UpTo(ctx, engine, db, lockFile, Latest())
+}
+
+// UpTo migrates db to version (at most Latest) under the same lock as Up and
+// returns how many migrations ran. A restore needs it: an archive made at an
+// older schema is loaded into exactly that schema, then upgraded with Up, so
+// its rows meet the columns they were written for.
+func UpTo(ctx context.Context, engine string, db *sql.DB, lockFile string, version int64) (int, error) {
+	if version > Latest() {
+		return 0, ErrSchemaTooNew
+	}
 	if engine == SQLite && lockFile != "" {
 		unlock, err := flock(lockFile)
 		if err != nil {
@@ -87,7 +98,7 @@ func Up(ctx context.Context, engine string, db *sql.DB, lockFile string) (int, e
 	if err := checkNotNewer(ctx, p); err != nil {
 		return 0, err
 	}
-	results, err := p.Up(ctx)
+	results, err := p.UpTo(ctx, version)
 	if err != nil {
 		return len(results), fmt.Errorf("migrate: %w", err)
 	}

@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -16,42 +12,13 @@ import (
 	"rapport/model/storetest"
 )
 
-// freshDSN returns an empty, never migrated database on engine.
-func freshDSN(t *testing.T, engine string) string {
-	t.Helper()
-	if engine == "sqlite" {
-		return "sqlite:" + filepath.Join(t.TempDir(), "fresh.db")
-	}
-	base := os.Getenv("RAPPORT_TEST_POSTGRES")
-	schema := fmt.Sprintf("fresh_%d", rand.IntN(1<<30))
-	admin, err := store.Open(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.DB().Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := store.Open(context.Background(), base); err == nil {
-			_, _ = a.DB().Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // TestConcurrentMigratorsMigrateOnce starts four hubs' migrations at once on
 // an empty database: all succeed, the schema is current, and a database
 // migrated by a newer build is refused.
 func TestConcurrentMigratorsMigrateOnce(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			dsn := freshDSN(t, engine)
+			dsn := storetest.EmptyDSN(t, engine)
 			ctx := context.Background()
 			var wg sync.WaitGroup
 			errs := make(chan error, 4)

@@ -313,6 +313,10 @@ const (
 	OutboundSuppressed = "suppressed" // not sent: every recipient is suppressed
 )
 
+// CalendarMethods lists the iTIP methods an outgoing mail's calendar may
+// have.
+var CalendarMethods = []string{"REQUEST", "CANCEL", "REPLY"}
+
 // OutboundStatuses lists the statuses of outgoing mail.
 var OutboundStatuses = []string{OutboundQueued, OutboundSending, OutboundSent, OutboundFailed, OutboundSuppressed}
 
@@ -341,6 +345,11 @@ type OutboundMail struct {
 	RequestID     *string  `gorm:"size:36" json:"request_id"`
 	ContactID     *string  `gorm:"size:36" json:"contact_id"`
 	TemplateID    *string  `gorm:"size:36" json:"template_id"`
+	// CalendarMethod and Calendar make the mail an iMIP message (RFC 6047):
+	// the iCalendar text, whose METHOD is CalendarMethod, goes out as a
+	// text/calendar alternative and as invite.ics.
+	CalendarMethod string `gorm:"size:16;not null" json:"calendar_method"`
+	Calendar       string `gorm:"not null" json:"calendar"`
 
 	Status    string     `gorm:"size:16;not null" json:"status"`
 	Attempts  int        `gorm:"not null" json:"attempts"`
@@ -374,6 +383,7 @@ func (o *OutboundMail) Normalize() {
 	}
 	o.Subject = strings.TrimSpace(o.Subject)
 	o.AutoSubmitted = strings.ToLower(strings.TrimSpace(o.AutoSubmitted))
+	o.CalendarMethod = strings.ToUpper(strings.TrimSpace(o.CalendarMethod))
 	if o.References == nil {
 		o.References = []string{}
 	}
@@ -421,6 +431,9 @@ func (o *OutboundMail) Validate() error {
 		fe.Add("auto_submitted", `"", auto-replied or auto-generated`)
 	}
 	oneOf(fe, "status", o.Status, OutboundStatuses)
+	if (o.CalendarMethod == "") != (o.Calendar == "") || (o.CalendarMethod != "" && !contains(CalendarMethods, o.CalendarMethod)) {
+		fe.Add("calendar_method", "REQUEST, CANCEL or REPLY, together with the calendar (or neither)")
+	}
 	for i, id := range o.Attachments {
 		if !ValidID(id) {
 			fe.Add("attachments["+itoa(i)+"]", "not a valid attachment id")

@@ -36,8 +36,11 @@ const (
 
 // startQueue builds the job queue with every worker and periodic job and
 // starts it; the caller stops it on shutdown.
-func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logRetention time.Duration, contractNoticeDays int, log *slog.Logger) (*queue.Queue, error) {
+func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logRetention time.Duration, contractNoticeDays int,
+	mail *mailJobs, log *slog.Logger) (*queue.Queue, error) {
 	workers := river.NewWorkers()
+	mail.register(workers)
+	river.AddWorker(workers, reminderWorker(s, mail, log))
 	river.AddWorker(workers, &queue.BlobGC{Collect: func(ctx context.Context) (int, error) {
 		return blobstore.Collect(ctx, blobs, func(sha string) (bool, error) { return s.BlobReferenced(ctx, sha) }, blobMinAge)
 	}})
@@ -58,10 +61,12 @@ func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logR
 	q, err := queue.New(ctx, queue.Config{Store: s, Logger: log, Workers: workers,
 		Periodic: []*river.PeriodicJob{queue.PeriodicBlobGC(blobGCInterval), queue.PeriodicLogRetention(retentionInterval),
 			queue.PeriodicSLAWatch(slaWatchInterval), queue.PeriodicContractWatch(contractWatchInterval),
-			queue.PeriodicInvoiceWatch(invoiceWatchInterval)}})
+			queue.PeriodicInvoiceWatch(invoiceWatchInterval), queue.PeriodicReminderMail(reminderInterval)}})
 	if err != nil {
 		return nil, err
 	}
+	mail.queue = q // the mailing job and the API queue mail on it
+	enableInvitations(s, mail, log)
 	return q, q.Start(ctx)
 }
 

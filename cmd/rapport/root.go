@@ -25,7 +25,7 @@ func newRoot() *cobra.Command {
 		importCmd(g), exportCmd(g), icsCmd(g), webhookCmd(g), demoCmd(g), versionCmd())
 	root.AddCommand(templateCmd(g))
 	root.AddCommand(mergeCmd(g))
-	root.AddCommand(mailboxCmd(g, nil)) // "mailbox test" comes with the IMAP engine's login check
+	root.AddCommand(mailboxCmd(g, testMailbox))
 	root.AddCommand(backupCmd(g))
 	root.AddCommand(restoreCmd(g))
 	root.AddCommand(copyCmd())

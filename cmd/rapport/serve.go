@@ -42,6 +42,8 @@ type serveOptions struct {
 	publicURL     string
 	webhooks      webhookOptions
 	docs          docOptions
+	mail          mailOptions
+	ingest        ingestOptions
 	// contractNoticeDays is how many days before its end a contract's
 	// contract.expiring event goes out.
 	contractNoticeDays int
@@ -63,6 +65,8 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("RAPPORT_PUBLIC_URL"), "the hub's address as outsiders reach it, e.g. https://crm.example.com, for web form and inbound hook URLs (default: the host each request came to; env RAPPORT_PUBLIC_URL)")
 	o.webhooks.bind(f, true)
 	o.docs.bind(f)
+	o.mail.bind(f)
+	o.ingest.bind(f)
 	f.IntVar(&o.contractNoticeDays, "contract-notice-days", 30,
 		"send contract.expiring this many days before a contract ends, 1 to 365 (env RAPPORT_CONTRACT_NOTICE_DAYS)")
 	if v := os.Getenv("RAPPORT_MAX_BODY"); v != "" {
@@ -111,11 +115,20 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 			return err
 		}
 	}
-	jobs, err := startQueue(ctx, s, blobs, hooks.LogRetention, o.contractNoticeDays, log)
+	mail, err := o.mail.jobs(g, s, blobs, docs, o.publicURL, log)
+	if err != nil {
+		return err
+	}
+	jobs, err := startQueue(ctx, s, blobs, hooks.LogRetention, o.contractNoticeDays, mail, log)
 	if err != nil {
 		return err
 	}
 	defer stopQueue(jobs, log)
+	reading, err := o.ingest.start(ctx, g, s, blobs, mail, &o.docs, log)
+	if err != nil {
+		return err
+	}
+	defer reading.stop()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(s.DB(), "rapport"), queueDepthGauge(jobs))
@@ -124,12 +137,14 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	srv := hub.New(hub.Config{
 		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
 		API: api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody, Webhooks: hooks.Checks,
-			PublicURL: o.publicURL, Merge: docs}),
+			PublicURL: o.publicURL, Merge: docs, MintMessageID: mail.mint, EnqueueMail: mail.enqueueMail,
+			MailFrom: mail.settings.from, Mailings: mail.mailings(),
+			SecretBox: reading.box, MailFetcher: reading.engine, MailRetrier: reading.pipeline}),
 		Auth: authn,
 		ICS:  &ics.Handler{Store: s, Logger: log},
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),
 		Inbound: inbound.New(inbound.Config{Store: s, Enqueue: enqueueInbound(jobs), ClientIP: authn.ClientAddr,
-			MaxHookBytes: o.maxBody, Logger: log}),
+			MaxHookBytes: o.maxBody, Logger: log, UnsubscribeKey: mail.keys.unsubscribe}),
 	})
 	dispatcher := webhook.NewDispatcher(webhook.DispatcherConfig{Store: s, Schedule: hooks.Schedule, Logger: log,
 		Client: webhook.NewClient(webhook.ClientOptions{Allow: hooks.Allow})})

@@ -19,7 +19,7 @@ func (SendMailArgs) Kind() string { return "send_mail" }
 
 // InsertOpts gives mail more attempts than River's default: a receiving
 // server may greylist or be down for hours, and River's backoff (attempt⁴
-// seconds, with jitter) spreads 20 attempts over about two days.
+// seconds, with jitter) spreads 20 attempts over about six and a half days.
 func (SendMailArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 20} }
 
 // ErrUndeliverable marks a Send error that retrying cannot cure (the server

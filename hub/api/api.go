@@ -56,6 +56,15 @@ type Config struct {
 	// quarantine retries); nil answers 501.
 	MailFetcher MailFetcher
 	MailRetrier MailRetrier
+	// MintMessageID mints our signed Message-IDs on a domain (mailmsg.Tokens
+	// through cmd) and EnqueueMail queues a mail's delivery (the send_mail
+	// job); without both, replies and documents by mail answer 501.
+	MintMessageID func(ref, domain string) (string, error)
+	EnqueueMail   store.Enqueue
+	// MailFrom is the hub's sender (--mail-from) when no mailbox is chosen.
+	MailFrom model.MailAddress
+	// Mailings runs mailing-list sends as jobs; nil answers 501.
+	Mailings Mailings
 }
 
 // API serves /api/v1.
@@ -112,6 +121,7 @@ func (a *API) Mount(r *mux.Router) {
 	a.mountBilling(r)
 	a.mountDocuments(r)
 	a.mountMail(r)
+	a.mountMailSend(r)
 	a.mountOffboard(r)
 }
 

@@ -78,6 +78,8 @@ const allowedMethods = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, RE
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("DAV", "1, 3, access-control, calendar-access, addressbook, extended-mkcol")
+	// Calendar clients mail their own invitations: the store sends none.
+	r = r.WithContext(store.ClientScheduled(r.Context()))
 	res, err := h.resolve(r.Context(), r.URL.Path)
 	if err != nil {
 		h.fail(w, r, err)

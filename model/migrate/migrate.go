@@ -34,6 +34,7 @@ var bodies = []string{
 	m0017DocumentTemplates,
 	m0018Mail,
 	m0019MergedRecords,
+	m0020IMIP,
 }
 
 // Latest is the newest schema version this build knows.

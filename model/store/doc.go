@@ -4,5 +4,5 @@
 // with its change-feed rows (WithTx); methods take ctx first and join an outer
 // transaction carried in ctx.
 //
-// It imports model and model/migrate only.
+// It imports model packages only (model, migrate, secret, icalmap).
 package store

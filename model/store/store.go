@@ -28,6 +28,9 @@ type Store struct {
 	path    string // SQLite database file, "" on PostgreSQL
 	dsn     string
 	install Installation
+	// invitations, when set, mails iMIP invitations for appointments
+	// written in the CRM (SetInvitations).
+	invitations *invitationMailer
 }
 
 // Open connects to dsn: "sqlite:PATH" (the file and its directory are
@@ -186,7 +189,12 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	}
 	err := base.Transaction(func(tx *gorm.DB) error {
 		st.db = tx
-		if err := fn(context.WithValue(ctx, txKey{s}, st)); err != nil {
+		txCtx := context.WithValue(ctx, txKey{s}, st)
+		if err := fn(txCtx); err != nil {
+			return err
+		}
+		// Invitations see the transaction's final state of each appointment.
+		if err := s.queueInvitations(txCtx, st); err != nil {
 			return err
 		}
 		return s.flushFeed(ctx, st)

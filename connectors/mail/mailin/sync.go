@@ -174,7 +174,10 @@ func (s *Supervisor) fetchBodies(ctx context.Context, c *conn, f folderCtx, meta
 		handled.AddNum(prev)
 	}
 	if err != nil && ctx.Err() != nil {
-		c.Close() // shutting down: do not wait for the rest of the batch
+		// Shutting down: do not wait for the rest of the batch. Close waits
+		// for go-imap's reader, which waits for this command to be drained
+		// just below, so it must not block here.
+		go c.Close()
 	}
 	if cerr := cmd.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("UID FETCH: %w", cerr)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -559,10 +560,23 @@ func (s *Store) markFailing(ctx context.Context, endpointID string, outs []Attem
 
 // DisableWebhookEndpoint turns an endpoint off (a 410 answer, or failing
 // for days), records why, and audits it so admins are told. A REST hook
-// answering 410 is deleted: its receiver unsubscribed.
+// answering 410 is deleted: its receiver unsubscribed. Disabling a disabled
+// endpoint does nothing.
 func (s *Store) DisableWebhookEndpoint(ctx context.Context, endpointID, reason string) error {
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		ep, err := Update(ctx, s, endpointID, 0, func(e *model.WebhookEndpoint) error { e.Active = false; return nil })
+		// Under the row lock: when two dispatcher passes (or two hubs) decide
+		// together, the second finds it disabled and writes nothing.
+		errDisabled := errors.New("already disabled")
+		ep, err := Update(ctx, s, endpointID, 0, func(e *model.WebhookEndpoint) error {
+			if !e.Active {
+				return errDisabled
+			}
+			e.Active = false
+			return nil
+		})
+		if errors.Is(err, errDisabled) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

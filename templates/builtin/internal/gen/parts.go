@@ -30,9 +30,11 @@ func (l language) t(en, ru string) string {
 // (street; city, region postcode; country) or Russian (street; city,
 // region; postcode; country).
 func (l language) address(path, sep string) string {
-	f := l.t("{$.street}"+sep+"{$.city}{#if $.region}, {$.region}{/if} {$.postal_code}",
-		"{$.street}"+sep+"{$.city}{#if $.region}, {$.region}{/if}"+sep+"{$.postal_code}")
-	return strings.ReplaceAll(f+"{#if $.country}"+sep+"{$.country}{/if}", "$", path)
+	// Separators only between parts that are there, so an installation
+	// without an address prints no stray commas.
+	f := l.t("{$.street}{#if $.street and $.city}"+sep+"{/if}{$.city}{#if $.region}, {$.region}{/if}{#if $.postal_code} {$.postal_code}{/if}",
+		"{$.street}{#if $.street and $.city}"+sep+"{/if}{$.city}{#if $.region}, {$.region}{/if}{#if $.postal_code and ($.street or $.city)}"+sep+"{/if}{$.postal_code}")
+	return strings.ReplaceAll(f+"{#if $.country and ($.street or $.city or $.postal_code)}"+sep+"{/if}{$.country}", "$", path)
 }
 
 // letterhead is the header of every document: the logo on the left, the

@@ -72,7 +72,7 @@ func newMailRig(t *testing.T, s *store.Store, rcpt func(to string) error) *mailR
 	keys := mailKeys{messageID: secret.DeriveKey(key, messageIDPurpose), unsubscribe: secret.DeriveKey(key, inbound.UnsubscribePurpose)}
 	st := mailSettings{from: model.MailAddress{Name: "Rapport", Email: "crm@example.com"},
 		fallback: &mailout.Server{Host: srv.Host, Port: srv.Port, TLS: mailout.TLSStartTLS, Username: "agent", Password: "secret"}}
-	docs := merge.New(merge.Config{Store: s, Blobs: mergeBlobs{blobs}, DefaultLocale: "en-GB"})
+	docs := merge.New(merge.Config{Store: s, Blobs: blobAdapter{blobs}, DefaultLocale: "en-GB"})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	j := newMailJobs(s, blobs, box, keys, st, docs, "https://crm.example.com", log)
 	j.sender.tlsConfig = &tls.Config{RootCAs: srv.Roots}

@@ -118,7 +118,7 @@ func (o *docOptions) service(g *globals, s *store.Store, blobs blobstore.Store, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("unknown time zone %q", g.tz)
 	}
-	cfg := merge.Config{Store: s, Blobs: mergeBlobs{blobs}, Company: company, DefaultLocale: o.locale, Location: loc}
+	cfg := merge.Config{Store: s, Blobs: blobAdapter{blobs}, Company: company, DefaultLocale: o.locale, Location: loc}
 	stop := func() {}
 	if pdf != noPDF {
 		pool, err := officepdf.New(o.pdf)
@@ -133,18 +133,6 @@ func (o *docOptions) service(g *globals, s *store.Store, blobs blobstore.Store, 
 		}
 	}
 	return merge.New(cfg), stop, nil
-}
-
-// mergeBlobs presents a connectors blob store as the merge service's Blobs.
-type mergeBlobs struct{ s blobstore.Store }
-
-func (b mergeBlobs) Put(ctx context.Context, r io.Reader, name string, max int64) (merge.BlobInfo, error) {
-	info, err := b.s.Put(ctx, r, name, max)
-	return merge.BlobInfo(info), err
-}
-
-func (b mergeBlobs) Open(ctx context.Context, sha string) (io.ReadCloser, error) {
-	return b.s.Open(ctx, sha)
 }
 
 // mergeOptions are the flags of rapport merge.

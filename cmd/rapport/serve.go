@@ -206,7 +206,7 @@ type blobAdapter struct{ s blobstore.Store }
 
 func (b blobAdapter) Put(ctx context.Context, r io.Reader, name string, max int64) (api.BlobInfo, error) {
 	info, err := b.s.Put(ctx, r, name, max)
-	return api.BlobInfo{SHA256: info.SHA256, Size: info.Size, ContentType: info.ContentType}, err
+	return api.BlobInfo(info), err
 }
 
 func (b blobAdapter) Open(ctx context.Context, sha string) (io.ReadCloser, error) {

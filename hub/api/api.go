@@ -20,19 +20,13 @@ import (
 // Prefix is where the API is mounted.
 const Prefix = "/api/v1"
 
-// BlobInfo describes stored attachment content.
-type BlobInfo struct {
-	SHA256      string
-	Size        int64
-	ContentType string
-}
+// BlobInfo describes stored content; the API and the merge service share
+// one blob store, so they share its types.
+type BlobInfo = merge.BlobInfo
 
 // Blobs is the blob store the API needs (connectors/blobstore through cmd).
 // Put reports content over maxBytes as a model.ETOOLARGE error.
-type Blobs interface {
-	Put(ctx context.Context, r io.Reader, filename string, maxBytes int64) (BlobInfo, error)
-	Open(ctx context.Context, sha256 string) (io.ReadCloser, error)
-}
+type Blobs = merge.Blobs
 
 // Config holds the API's dependencies and limits.
 type Config struct {

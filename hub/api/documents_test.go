@@ -22,13 +22,8 @@ import (
 	"rapport/model/storetest"
 )
 
-// mergeBlobs is the in-memory blob store as the merge service's Blobs.
+// mergeBlobs is the in-memory blob store the API and the merge service share.
 type mergeBlobs struct{ *hubtest.MemBlobs }
-
-func (b mergeBlobs) Put(ctx context.Context, r io.Reader, name string, max int64) (merge.BlobInfo, error) {
-	info, err := b.MemBlobs.Put(ctx, r, name, max)
-	return merge.BlobInfo(info), err
-}
 
 // documentsClient is newClient with a merge service (without PDF) on the
 // API's blob store; with merging false, without one.

@@ -246,6 +246,10 @@ type MailQuarantine struct {
 	Attempts      int        `gorm:"not null" json:"attempts"` // retries made
 	LastAttemptAt *time.Time `json:"last_attempt_at"`
 	MailMessageID *string    `gorm:"size:36" json:"mail_message_id"` // what a successful retry made
+
+	// DeferCheckpoint is MailIngest.DeferCheckpoint for a message
+	// quarantined on arrival; not stored.
+	DeferCheckpoint bool `gorm:"-" json:"-"`
 }
 
 // Entity implements Record.
@@ -535,6 +539,11 @@ type MailIngest struct {
 	Parts      []MailPart
 
 	Decision MailDecision
+
+	// DeferCheckpoint leaves the folder's checkpoint alone: the caller
+	// commits messages concurrently and advances it itself once every
+	// message before this one is in too.
+	DeferCheckpoint bool
 }
 
 // Normalize trims the header values and lower-cases the addresses.

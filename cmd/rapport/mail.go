@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,11 +23,18 @@ import (
 // ingestOptions are serve's settings for reading mail.
 type ingestOptions struct {
 	maxSize string
+	workers int
 }
 
 func (o *ingestOptions) bind(f *pflag.FlagSet) {
 	f.StringVar(&o.maxSize, "mail-max-size", envOr("RAPPORT_MAIL_MAX_SIZE", "25MB"),
 		"largest incoming mail, in bytes or with KB, MB or GB; larger ones are quarantined unread (env RAPPORT_MAIL_MAX_SIZE)")
+	workers, err := strconv.Atoi(os.Getenv("RAPPORT_MAIL_WORKERS"))
+	if err != nil || workers < 1 {
+		workers = ingest.DefaultWorkers
+	}
+	f.IntVar(&o.workers, "mail-workers", workers,
+		"incoming mails of one folder committed at once, each on a database connection (env RAPPORT_MAIL_WORKERS)")
 }
 
 // parseSize reads a size in bytes, or with a KB, MB or GB suffix (powers
@@ -79,7 +87,7 @@ func (o *ingestOptions) start(ctx context.Context, g *globals, s *store.Store, b
 	}
 	p, err := ingest.New(ingest.Config{Store: s, Blobs: ingestBlobs{blobs}, Enqueue: mail.enqueueMail,
 		Tokens: &mailmsg.Tokens{Key: mail.keys.messageID}, MaxBytes: maxSize, Invitations: invitationReplies{s},
-		Company: company, Locale: docs.locale, Location: loc, Logger: log})
+		Workers: o.workers, Company: company, Locale: docs.locale, Location: loc, Logger: log})
 	if err != nil {
 		return nil, err
 	}

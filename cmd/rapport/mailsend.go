@@ -15,18 +15,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/spf13/pflag"
+	"golang.org/x/oauth2"
 
 	"rapport/connectors/blobstore"
+	"rapport/connectors/mail/ingest"
 	"rapport/connectors/mail/mailmsg"
 	"rapport/connectors/mail/mailout"
 	"rapport/connectors/queue"
@@ -352,7 +356,21 @@ type mailSender struct {
 	unsubscribe func(contactID string) string
 	// tlsConfig overrides the TLS settings of every server (tests).
 	tlsConfig *tls.Config
-	log       *slog.Logger
+	// oauthClient, when set, is the HTTP client of OAuth2 token refreshes
+	// (tests: one trusting their token endpoint).
+	oauthClient *http.Client
+	log         *slog.Logger
+
+	mu     sync.Mutex
+	tokens map[string]mailboxTokens // OAuth2 mailboxes' token sources, by mailbox id
+}
+
+// mailboxTokens is an OAuth2 mailbox's token source, kept while the
+// mailbox's settings stay at version, so that an access token serves every
+// mail until it expires.
+type mailboxTokens struct {
+	version int64
+	src     oauth2.TokenSource
 }
 
 // Send makes one delivery attempt of an outbox mail and records it: sent,
@@ -435,19 +453,54 @@ func (d *mailSender) server(ctx context.Context, m *model.OutboundMail) (mailout
 // mailboxServer is a mailbox's SMTP identity with its password opened.
 func (d *mailSender) mailboxServer(mb *model.Mailbox) (mailout.Server, error) {
 	srv := mailout.Server{Host: mb.SMTPHost, Port: mb.SMTPPort, TLS: mb.SMTPTLS, Username: mb.SMTPUsername, TLSConfig: d.tlsConfig}
-	if mb.SMTPUsername != "" {
-		sec, err := store.OpenMailboxSecrets(d.box, mb)
-		if err != nil {
+	if mb.SMTPUsername == "" {
+		return srv, nil
+	}
+	sec, err := store.OpenMailboxSecrets(d.box, mb)
+	if err != nil {
+		return srv, &mailout.Error{Err: err}
+	}
+	switch {
+	case sec.SMTPPassword != "":
+		srv.Password = sec.SMTPPassword
+	case mb.OAuth():
+		if srv.TokenSource, err = d.tokenSource(mb, sec); err != nil {
 			return srv, &mailout.Error{Err: err}
 		}
-		if sec.SMTPPassword == "" {
-			// An OAuth2 mailbox would log in with its access token; SMTP
-			// XOAUTH2 is not written yet.
-			return srv, &mailout.Error{Err: fmt.Errorf("mailbox %s has no smtp_password", mb.Name)}
-		}
-		srv.Password = sec.SMTPPassword
+	default:
+		return srv, &mailout.Error{Err: fmt.Errorf("mailbox %s has no smtp_password", mb.Name)}
 	}
 	return srv, nil
+}
+
+// tokenSource is an OAuth2 mailbox's access tokens for SMTP: its kept
+// source, or a new one when its settings changed. Refresh tokens the
+// provider rotates are sealed into the mailbox as the IMAP engine does.
+func (d *mailSender) tokenSource(mb *model.Mailbox, sec store.MailboxSecrets) (oauth2.TokenSource, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t, ok := d.tokens[mb.ID]; ok && t.version == mb.Version {
+		return t.src, nil
+	}
+	// The source outlives the delivery that made it.
+	ctx := model.WithActor(context.Background(), model.System)
+	if d.oauthClient != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, d.oauthClient)
+	}
+	id := mb.ID
+	src, err := ingest.TokenSource(ctx, mb, sec, func(token string) {
+		if err := d.store.SetMailboxRefreshToken(ctx, d.box, id, token); err != nil {
+			d.log.Error("keeping the rotated refresh token", "mailbox", id, "err", err)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.tokens == nil {
+		d.tokens = map[string]mailboxTokens{}
+	}
+	d.tokens[mb.ID] = mailboxTokens{version: mb.Version, src: src}
+	return src, nil
 }
 
 // message is the mail as mailout writes it, its attachments read from the

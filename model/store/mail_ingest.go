@@ -15,7 +15,7 @@ import (
 // becomes (a new request, an entry on the request it answers, suppressed
 // addresses for a bounce, or a log entry only), its attachments on the
 // request, its ingest-log entry with the decision trace and bodies, and the
-// folder's checkpoint. It returns the log entry, whose AckDue says whether
+// folder's checkpoint (unless in.DeferCheckpoint). It returns the log entry, whose AckDue says whether
 // an acknowledgement should answer it.
 //
 // A message ingested before — the same place in the same folder, the same
@@ -50,6 +50,9 @@ func (s *Store) ingestOnce(ctx context.Context, in *model.MailIngest) (msg *mode
 			if msg, err = s.ingest(ctx, in); err != nil {
 				return err
 			}
+		}
+		if in.DeferCheckpoint {
+			return nil
 		}
 		return s.AdvanceMailCheckpoint(ctx, in.MailboxID, in.Folder, in.UIDValidity, in.UID)
 	})

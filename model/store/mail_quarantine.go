@@ -8,8 +8,9 @@ import (
 )
 
 // QuarantineMail keeps a message that could not be ingested, with its
-// reason, and advances the folder's checkpoint in the same transaction so
-// that a message that will never parse is not fetched again for ever. The
+// reason, and advances the folder's checkpoint in the same transaction
+// (unless q.DeferCheckpoint) so that a message that will never parse is not
+// fetched again for ever. The
 // same place, or the same raw bytes still waiting in the quarantine, give
 // back the entry there (existing set) instead of a second one.
 func (s *Store) QuarantineMail(ctx context.Context, q *model.MailQuarantine) (out *model.MailQuarantine, existing bool, err error) {
@@ -27,6 +28,9 @@ func (s *Store) QuarantineMail(ctx context.Context, q *model.MailQuarantine) (ou
 			return err
 		} else {
 			out = q
+		}
+		if q.DeferCheckpoint {
+			return nil
 		}
 		return s.AdvanceMailCheckpoint(ctx, q.MailboxID, q.Folder, q.UIDValidity, q.UID)
 	})

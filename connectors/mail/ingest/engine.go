@@ -10,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/oauth2"
+
+	"rapport/connectors/mail/mailauth"
 	"rapport/connectors/mail/mailin"
 	"rapport/model"
 	"rapport/model/secret"
@@ -59,7 +62,8 @@ func StartEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	log := cmp.Or(cfg.Logger, slog.Default())
 	ctx, cancel := context.WithCancel(ctx)
 	e := &Engine{cfg: cfg, log: log, ctx: ctx, running: map[string]int64{}, cancel: cancel, done: make(chan struct{})}
-	e.mgr = mailin.NewManager(ctx, mailin.Env{Handler: cfg.Pipeline, Checkpoints: cfg.Pipeline, OnStatus: e.onStatus(ctx), Logger: log})
+	h := cfg.Pipeline.concurrent(cmp.Or(cfg.Pipeline.cfg.Workers, DefaultWorkers))
+	e.mgr = mailin.NewManager(ctx, mailin.Env{Handler: h, Checkpoints: h, OnStatus: e.onStatus(ctx), Logger: log})
 	go e.loop(ctx)
 	return e, nil
 }
@@ -199,10 +203,18 @@ func MailboxConfig(ctx context.Context, m *model.Mailbox, secrets store.MailboxS
 		cfg.Password = secrets.Password
 		return cfg, nil
 	}
-	ts, err := mailin.OAuth{TokenURL: m.OAuthTokenURL, ClientID: m.OAuthClientID, ClientSecret: secrets.OAuthClientSecret,
-		RefreshToken: secrets.OAuthRefreshToken, OnRefreshToken: onRefresh}.TokenSource(ctx)
+	ts, err := TokenSource(ctx, m, secrets, onRefresh)
 	cfg.TokenSource = ts
 	return cfg, err
+}
+
+// TokenSource is an OAuth2 mailbox's source of access tokens, for IMAP and
+// for its SMTP identity: it refreshes them with the mailbox's refresh token,
+// lives as long as ctx, and hands rotated refresh tokens to onRefresh (may
+// be nil).
+func TokenSource(ctx context.Context, m *model.Mailbox, secrets store.MailboxSecrets, onRefresh func(string)) (oauth2.TokenSource, error) {
+	return mailauth.OAuth{TokenURL: m.OAuthTokenURL, ClientID: m.OAuthClientID, ClientSecret: secrets.OAuthClientSecret,
+		RefreshToken: secrets.OAuthRefreshToken, OnRefreshToken: onRefresh}.TokenSource(ctx)
 }
 
 // TestMailbox logs in to a mailbox's IMAP server with its settings, lists

@@ -56,6 +56,9 @@ type Config struct {
 	MaxBytes int64
 	// Limits are the classifier's rate limits (zero fields: defaults).
 	Limits store.MailLimits
+	// Workers is how many messages of a folder the engine commits at once
+	// (0: DefaultWorkers). Handle alone always commits before it returns.
+	Workers int
 	// Invitations applies iMIP answers; nil logs them only.
 	Invitations Invitations
 	// Company, Locale and Location are what acknowledgements are rendered
@@ -117,30 +120,44 @@ func (p *Pipeline) Checkpoint(ctx context.Context, mailbox, folder string) (mail
 // message should be offered again.
 func (p *Pipeline) Handle(ctx context.Context, m mailin.Message) error {
 	ctx = model.WithActor(ctx, ingestActor)
+	r, err := p.take(ctx, m, false)
+	if err != nil || r == nil {
+		return err
+	}
+	return p.commit(ctx, r)
+}
+
+// take stores the raw message and reads it: the part of handling that
+// needs the IMAP connection's stream. It returns nil once the message is
+// accounted for already (quarantined: too large, or not mail), else what
+// commit is to write. deferCheckpoint leaves the checkpoint to the caller.
+func (p *Pipeline) take(ctx context.Context, m mailin.Message, deferCheckpoint bool) (*reading, error) {
+	at := quarantineAt(m)
+	at.DeferCheckpoint = deferCheckpoint
 	if m.TooLarge {
-		return p.quarantine(ctx, quarantineAt(m), tooLargeReason(m))
+		return nil, p.quarantine(ctx, at, tooLargeReason(m))
 	}
 	// Raw bytes first (DESIGN.md): from here on the message no longer
 	// depends on the IMAP connection, and a quarantined one can be retried.
 	sha, size, err := p.cfg.Blobs.Put(ctx, m.Body, "message.eml", p.cfg.MaxBytes)
 	switch {
 	case model.ErrorCode(err) == model.ETOOLARGE:
-		return p.quarantine(ctx, quarantineAt(m), err)
+		return nil, p.quarantine(ctx, at, err)
 	case err != nil:
-		return fmt.Errorf("ingest: storing the raw message: %w", err)
+		return nil, fmt.Errorf("ingest: storing the raw message: %w", err)
 	}
 	r, err := p.read(ctx, sha)
 	if mailmsg.Quarantine(err) {
-		q := quarantineAt(m)
-		q.SHA256, q.Size = sha, size
-		return p.quarantine(ctx, q, err)
+		at.SHA256, at.Size = sha, size
+		return nil, p.quarantine(ctx, at, err)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	in := r.in
 	in.MailboxID, in.Folder, in.UIDValidity, in.UID, in.ReceivedAt = m.Mailbox, m.Folder, m.UIDValidity, m.UID, m.InternalDate
-	return p.commit(ctx, r)
+	in.DeferCheckpoint = deferCheckpoint
+	return r, nil
 }
 
 // tooLargeReason is the error a TooLarge message's body reports: the
@@ -223,7 +240,8 @@ func (p *Pipeline) commit(ctx context.Context, r *reading) error {
 	}
 	in := r.in
 	return p.quarantine(ctx, &model.MailQuarantine{MailboxID: in.MailboxID, Folder: in.Folder, UIDValidity: in.UIDValidity,
-		UID: in.UID, SHA256: in.SHA256, Size: in.Size, MessageID: in.MessageID, FromAddress: in.From.Email, Subject: in.Subject}, err)
+		UID: in.UID, SHA256: in.SHA256, Size: in.Size, MessageID: in.MessageID, FromAddress: in.From.Email, Subject: in.Subject,
+		DeferCheckpoint: in.DeferCheckpoint}, err)
 }
 
 // quarantine keeps a message that cannot be ingested, with the reason its

@@ -9,6 +9,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"golang.org/x/oauth2"
+
+	"rapport/connectors/mail/mailauth"
 )
 
 // ErrAuth marks an error as an authentication failure: the server refused
@@ -37,10 +39,10 @@ func login(c *imapclient.Client, cfg *Config) error {
 			Username: cfg.Username, Token: tok.AccessToken, Host: cfg.Host, Port: cfg.Port,
 		})))
 	}
-	x := &xoauth2Client{username: cfg.Username, token: tok.AccessToken}
+	x := mailauth.NewXOAuth2Client(cfg.Username, tok.AccessToken)
 	err = c.Authenticate(x)
-	if err != nil && x.failure != "" {
-		err = fmt.Errorf("%w (%s)", err, x.failure)
+	if err != nil && x.Failure() != "" {
+		err = fmt.Errorf("%w (%s)", err, x.Failure())
 	}
 	return classifyAuth(err)
 }
@@ -104,28 +106,4 @@ func tokenError(err error) error {
 		return authError(fmt.Errorf("refreshing the OAuth2 token: %w", err))
 	}
 	return fmt.Errorf("refreshing the OAuth2 token: %w", err)
-}
-
-// xoauth2Client is the XOAUTH2 SASL mechanism of Google and Microsoft,
-// which go-sasl lacks: one initial response carrying the user and the
-// bearer token. On failure the server sends a JSON error as a challenge and
-// waits for an empty response before its tagged NO; the client answers
-// empty and keeps the JSON for the error message.
-type xoauth2Client struct {
-	username, token string
-	failure         string // the server's JSON error
-}
-
-// Start implements sasl.Client.
-func (a *xoauth2Client) Start() (string, []byte, error) {
-	return "XOAUTH2", []byte("user=" + a.username + "\x01auth=Bearer " + a.token + "\x01\x01"), nil
-}
-
-// Next implements sasl.Client: the only challenge is the error report.
-func (a *xoauth2Client) Next(challenge []byte) ([]byte, error) {
-	if a.failure != "" {
-		return nil, errors.New("XOAUTH2: unexpected second challenge")
-	}
-	a.failure = string(challenge)
-	return []byte{}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"rapport/connectors/mail/mailauth"
 	"rapport/model"
 )
 
@@ -87,7 +88,7 @@ func (c *Config) Validate() error {
 	switch c.TLS {
 	case TLSImplicit, TLSStartTLS:
 	case TLSPlain:
-		if c.Host != "" && !loopback(c.Host) {
+		if c.Host != "" && !mailauth.Loopback(c.Host) {
 			fe.Add("tls", "plain IMAP is allowed to loopback servers only")
 		}
 	default:
@@ -165,15 +166,4 @@ func (c *Config) validateFolders(fe model.FieldErrors) {
 // address is host:port for dialling.
 func (c *Config) address() string {
 	return net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
-}
-
-// loopback reports whether host names this machine: "localhost" or a
-// loopback IP. Other names are refused for plain IMAP because they could
-// resolve anywhere.
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -36,6 +36,20 @@ type Handler interface {
 	Handle(ctx context.Context, m Message) error
 }
 
+// Settler is a Handler that commits messages concurrently. Its Handle
+// takes a message — reads the body, so the connection can go on — and may
+// return before the message is accounted for; the checkpoint is then the
+// Settler's to write. At the end of every batch the supervisor calls
+// Settle, which waits for the messages of the mailbox's folder taken since
+// its last call and returns those accounted for, in UID order up to the
+// first that was not, and that one's error. Only what Settle returns counts
+// as handled: the after-action applies to it, and an error stops the folder
+// as Handle's does.
+type Settler interface {
+	Handler
+	Settle(ctx context.Context, mailbox, folder string) (settled []uint32, err error)
+}
+
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, m Message) error
 

@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"golang.org/x/oauth2"
 
+	"rapport/connectors/mail/mailauth"
 	"rapport/model"
 )
 
@@ -487,7 +488,7 @@ func TestOAuth(t *testing.T) {
 		return &saslSession{s: s, token: "access-1"}
 	}))
 	source := func(refresh string) oauth2.TokenSource {
-		ts, err := OAuth{TokenURL: tokens.URL, ClientID: "rapport", RefreshToken: refresh,
+		ts, err := mailauth.OAuth{TokenURL: tokens.URL, ClientID: "rapport", RefreshToken: refresh,
 			OnRefreshToken: func(s string) { rotated.Store(s) }}.TokenSource(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -523,7 +524,7 @@ func TestOAuth(t *testing.T) {
 	if _, err := Test(context.Background(), cfg); !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("revoked refresh token: %v", err)
 	}
-	if _, err := (OAuth{ClientID: "x", RefreshToken: "y"}).TokenSource(context.Background()); model.ErrorCode(err) != model.EINVALID {
+	if _, err := (mailauth.OAuth{ClientID: "x", RefreshToken: "y"}).TokenSource(context.Background()); model.ErrorCode(err) != model.EINVALID {
 		t.Fatalf("no token URL: %v", err)
 	}
 }

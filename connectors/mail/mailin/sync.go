@@ -142,6 +142,7 @@ func (s *Supervisor) batch(ctx context.Context, c *conn, f folderCtx, metas []me
 	} else {
 		handled, err = s.fetchBodies(ctx, c, f, metas)
 	}
+	handled, err = s.settle(ctx, f, handled, err)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -229,6 +230,28 @@ func (s *Supervisor) handle(ctx context.Context, m Message) error {
 	if err := s.env.Handler.Handle(ctx, m); err != nil {
 		return fmt.Errorf("handling UID %d: %w", m.UID, err)
 	}
-	s.update(func(st *Status) { st.Handled++ })
+	if _, ok := s.env.Handler.(Settler); !ok {
+		s.update(func(st *Status) { st.Handled++ })
+	}
 	return nil
+}
+
+// settle waits, for a Settler, until the messages of the batch the handler
+// took are accounted for, and returns those that are; err is how the batch
+// ended so far. Any other handler accounted for each message in Handle.
+func (s *Supervisor) settle(ctx context.Context, f folderCtx, taken imap.UIDSet, err error) (imap.UIDSet, error) {
+	st, ok := s.env.Handler.(Settler)
+	if !ok {
+		return taken, err
+	}
+	uids, serr := st.Settle(ctx, s.cfg.Mailbox, f.name)
+	var settled imap.UIDSet
+	for _, uid := range uids {
+		settled.AddNum(imap.UID(uid))
+	}
+	s.update(func(st *Status) { st.Handled += uint64(len(uids)) })
+	if serr != nil {
+		serr = fmt.Errorf("handling: %w", serr)
+	}
+	return settled, errors.Join(serr, err)
 }

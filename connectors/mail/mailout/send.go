@@ -15,6 +15,9 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"golang.org/x/oauth2"
+
+	"rapport/connectors/mail/mailauth"
 )
 
 // TLS modes of an SMTP server.
@@ -31,6 +34,11 @@ type Server struct {
 	TLS      string // TLSImplicit, TLSStartTLS or TLSPlain
 	Username string // empty: no AUTH
 	Password string
+	// TokenSource, when set, logs in with an OAuth2 access token instead of
+	// Password: OAUTHBEARER where the server offers it, else XOAUTH2 (Gmail,
+	// Microsoft 365). It should cache its token (mailauth.OAuth.TokenSource
+	// does): every session asks it.
+	TokenSource oauth2.TokenSource
 	// LocalName is the name given in EHLO; "localhost" when empty.
 	LocalName string
 	// TLSConfig overrides the default TLS settings (tests: RootCAs).
@@ -204,7 +212,7 @@ func sendData(c *smtp.Client, body io.Reader) (string, error) {
 // dial connects with the context's deadline over the configured TLS mode.
 func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
 	srv := s.Server
-	if srv.TLS == TLSPlain && !loopback(srv.Host) {
+	if srv.TLS == TLSPlain && !mailauth.Loopback(srv.Host) {
 		return nil, &Error{Permanent: true, Err: fmt.Errorf("plain SMTP is allowed to loopback servers only, not %s", srv.Host)}
 	}
 	timeout := srv.Timeout
@@ -254,25 +262,56 @@ func (s *Sender) tlsConfig() *tls.Config {
 	return cfg
 }
 
-// auth logs in when a user name is configured: PLAIN, else LOGIN.
+// auth logs in when a user name is configured: with the OAuth2 token when
+// there is a source, else PLAIN or LOGIN.
 func (s *Sender) auth(c *smtp.Client) error {
-	srv := s.Server
-	if srv.Username == "" {
+	if s.Server.Username == "" {
 		return nil
 	}
-	var client sasl.Client
-	switch {
-	case c.SupportsAuth(sasl.Plain):
-		client = sasl.NewPlainClient("", srv.Username, srv.Password)
-	case c.SupportsAuth(sasl.Login):
-		client = sasl.NewLoginClient(srv.Username, srv.Password)
-	default:
-		return &Error{Permanent: true, Err: errors.New("the server offers neither AUTH PLAIN nor LOGIN")}
+	client, err := s.saslClient(c)
+	if err != nil {
+		return err
 	}
 	if err := c.Auth(client); err != nil {
+		if x, ok := client.(*mailauth.XOAuth2Client); ok && x.Failure() != "" {
+			err = fmt.Errorf("%w (%s)", err, x.Failure())
+		}
+		// OAUTHBEARER's refusal is the server's error report, which the
+		// client returns before the server's 5xx.
+		if bearerErr := (*sasl.OAuthBearerError)(nil); errors.As(err, &bearerErr) {
+			return &Error{Permanent: true, Err: fmt.Errorf("AUTH: %w", err)}
+		}
 		return smtpError("AUTH", err)
 	}
 	return nil
+}
+
+// saslClient picks the login mechanism among those the server offers.
+func (s *Sender) saslClient(c *smtp.Client) (sasl.Client, error) {
+	srv := s.Server
+	if srv.TokenSource == nil {
+		switch {
+		case c.SupportsAuth(sasl.Plain):
+			return sasl.NewPlainClient("", srv.Username, srv.Password), nil
+		case c.SupportsAuth(sasl.Login):
+			return sasl.NewLoginClient(srv.Username, srv.Password), nil
+		}
+		return nil, &Error{Permanent: true, Err: errors.New("the server offers neither AUTH PLAIN nor LOGIN")}
+	}
+	// A refused refresh is not permanent: an administrator may renew the
+	// mailbox's consent before the attempts run out.
+	tok, err := srv.TokenSource.Token()
+	if err != nil {
+		return nil, &Error{Err: fmt.Errorf("refreshing the OAuth2 token: %w", err)}
+	}
+	switch {
+	case c.SupportsAuth(sasl.OAuthBearer):
+		return sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: srv.Username, Token: tok.AccessToken,
+			Host: srv.Host, Port: srv.Port}), nil
+	case c.SupportsAuth("XOAUTH2"):
+		return mailauth.NewXOAuth2Client(srv.Username, tok.AccessToken), nil
+	}
+	return nil, &Error{Permanent: true, Err: errors.New("the server offers neither AUTH OAUTHBEARER nor XOAUTH2")}
 }
 
 // smtpError wraps a session error: 5xx answers are permanent, the rest
@@ -284,14 +323,6 @@ func smtpError(step string, err error) error {
 		err = fmt.Errorf("%s: %w", step, err)
 	}
 	return &Error{Permanent: permanent, Err: err}
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func cmpOr(a, b string) string {

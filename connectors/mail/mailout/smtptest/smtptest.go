@@ -1,7 +1,7 @@
 // Package smtptest runs an in-process SMTP server (go-smtp) that captures
 // what is sent, for tests of code that sends mail: STARTTLS or implicit TLS
-// with a throw-away certificate, optional AUTH PLAIN, and answers chosen
-// per recipient.
+// with a throw-away certificate, optional AUTH PLAIN or OAuth2 (XOAUTH2,
+// OAUTHBEARER), and answers chosen per recipient.
 package smtptest
 
 import (
@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,12 @@ type Options struct {
 	Implicit bool
 	// Username and Password enable AUTH PLAIN and require it.
 	Username, Password string
+	// Token, with Username, enables AUTH XOAUTH2 and OAUTHBEARER instead,
+	// requiring this bearer token.
+	Token string
+	// Mechanisms, when set, are the AUTH mechanisms offered (a subset of
+	// the above).
+	Mechanisms []string
 	// Rcpt answers each RCPT TO; nil accepts everybody. Return an
 	// *smtp.SMTPError to choose the code.
 	Rcpt func(to string) error
@@ -93,20 +100,75 @@ type session struct {
 }
 
 func (x *session) AuthMechanisms() []string {
-	if x.s.opts.Username == "" {
+	o := x.s.opts
+	switch {
+	case o.Username == "":
 		return nil
+	case o.Mechanisms != nil:
+		return o.Mechanisms
+	case o.Token != "":
+		return []string{sasl.OAuthBearer, xoauth2}
 	}
 	return []string{sasl.Plain}
 }
 
-func (x *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != x.s.opts.Username || pass != x.s.opts.Password {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
+// xoauth2 is Google's and Microsoft's mechanism, which go-sasl lacks.
+const xoauth2 = "XOAUTH2"
+
+// errBadCredentials is the answer to a refused login.
+var errBadCredentials = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
+
+func (x *session) Auth(mech string) (sasl.Server, error) {
+	check := func(user, secret, want string) error {
+		if user != x.s.opts.Username || secret != want {
+			return errBadCredentials
 		}
 		x.authed = true
 		return nil
-	}), nil
+	}
+	switch mech {
+	case sasl.OAuthBearer:
+		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if check(o.Username, o.Token, x.s.opts.Token) != nil {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		}), nil
+	case xoauth2:
+		return &xoauth2Server{check: func(user, token string) error { return check(user, token, x.s.opts.Token) }}, nil
+	}
+	return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass, x.s.opts.Password) }), nil
+}
+
+// xoauth2Server checks "user=U\x01auth=Bearer T\x01\x01". A refused token
+// gets Google's JSON error as a challenge, then 535 once the client
+// answers it (empty).
+type xoauth2Server struct {
+	check   func(user, token string) error
+	refused bool
+}
+
+// Next implements sasl.Server.
+func (a *xoauth2Server) Next(response []byte) ([]byte, bool, error) {
+	switch {
+	case a.refused:
+		return nil, true, errBadCredentials
+	case response == nil:
+		return []byte{}, false, nil // no initial response: ask for it
+	}
+	var user, token string
+	for _, field := range strings.Split(string(response), "\x01") {
+		if v, ok := strings.CutPrefix(field, "user="); ok {
+			user = v
+		} else if v, ok := strings.CutPrefix(field, "auth=Bearer "); ok {
+			token = v
+		}
+	}
+	if a.check(user, token) != nil {
+		a.refused = true
+		return []byte(`{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}`), false, nil
+	}
+	return nil, true, nil
 }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {

@@ -20,3 +20,9 @@ if [[ ! -x /usr/sbin/dovecot ]] || ! command -v openssl >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd openssl
 fi
+# Chromium (headless): the staff console's end-to-end test drives it with
+# chromedp at /usr/bin/chromium (hub/console/browser_test.go).
+if [[ ! -x /usr/bin/chromium ]]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+fi

@@ -33,6 +33,9 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.Inbound != nil {
 		s.cfg.Inbound.Mount(r)
 	}
+	if s.cfg.Console != nil {
+		s.cfg.Console.Mount(r)
+	}
 	s.cfg.Auth.Routes(r)
 	r.NotFoundHandler = http.HandlerFunc(notFound)
 	return s.recoverer(s.logRequests(s.metrics.middleware(r)))

@@ -9,6 +9,7 @@ import (
 
 	"rapport/hub/api"
 	"rapport/hub/auth"
+	"rapport/hub/console"
 	"rapport/hub/dav"
 	"rapport/hub/ics"
 	"rapport/hub/inbound"
@@ -24,6 +25,9 @@ type Config struct {
 	DAV   *dav.Handler // CardDAV and CalDAV; nil serves none
 	// Inbound serves /in (web forms and inbound webhooks); nil serves none.
 	Inbound *inbound.Handler
+	// Console serves the staff web console at / (and /static); nil serves
+	// only the sign-in pages.
+	Console *console.Console
 	Logger  *slog.Logger
 	// Registry receives the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry

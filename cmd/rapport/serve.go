@@ -23,6 +23,7 @@ import (
 	"rapport/hub"
 	"rapport/hub/api"
 	"rapport/hub/auth"
+	"rapport/hub/console"
 	"rapport/hub/dav"
 	"rapport/hub/ics"
 	"rapport/hub/inbound"
@@ -40,6 +41,7 @@ type serveOptions struct {
 	blobs         string
 	davPasswords  bool
 	publicURL     string
+	language      string // the console's default UI language
 	webhooks      webhookOptions
 	docs          docOptions
 	mail          mailOptions
@@ -63,6 +65,7 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.blobs, "blobs", os.Getenv("RAPPORT_BLOBS"), "blob store: local (files under <data>/blobs) or db (default: local on SQLite, db on PostgreSQL; env RAPPORT_BLOBS)")
 	f.BoolVar(&o.davPasswords, "dav-account-passwords", os.Getenv("RAPPORT_DAV_ACCOUNT_PASSWORDS") == "true", "let CardDAV/CalDAV clients sign in with account passwords, not only app passwords (env RAPPORT_DAV_ACCOUNT_PASSWORDS=true)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("RAPPORT_PUBLIC_URL"), "the hub's address as outsiders reach it, e.g. https://crm.example.com, for web form and inbound hook URLs (default: the host each request came to; env RAPPORT_PUBLIC_URL)")
+	f.StringVar(&o.language, "language", envOr("RAPPORT_LANGUAGE", "en"), "the staff console's language for users who chose none and browsers that ask for neither: en or ru (env RAPPORT_LANGUAGE)")
 	o.webhooks.bind(f, true)
 	o.docs.bind(f)
 	o.mail.bind(f)
@@ -134,6 +137,12 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		collectors.NewDBStatsCollector(s.DB(), "rapport"), queueDepthGauge(jobs))
 	authn := auth.New(auth.Config{Store: s, SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: log,
 		DAVAccountPasswords: o.davPasswords})
+	zone, _ := time.LoadLocation(g.tz) // openStore checked it
+	cons, err := console.New(console.Config{Store: s, Auth: authn, Language: o.language, Location: zone,
+		PublicURL: o.publicURL, Logger: log})
+	if err != nil {
+		return err
+	}
 	srv := hub.New(hub.Config{
 		Store: s, Logger: log, Registry: reg, MetricsToken: o.metricsToken,
 		API: api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody, Webhooks: hooks.Checks,
@@ -145,6 +154,7 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),
 		Inbound: inbound.New(inbound.Config{Store: s, Enqueue: enqueueInbound(jobs), ClientIP: authn.ClientAddr,
 			MaxHookBytes: o.maxBody, Logger: log, UnsubscribeKey: mail.keys.unsubscribe}),
+		Console: cons,
 	})
 	dispatcher := webhook.NewDispatcher(webhook.DispatcherConfig{Store: s, Schedule: hooks.Schedule, Logger: log,
 		Client: webhook.NewClient(webhook.ClientOptions{Allow: hooks.Allow})})

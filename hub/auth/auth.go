@@ -50,6 +50,7 @@ type Authenticator struct {
 	cfg       Config
 	byAccount *Limiter
 	byIP      *Limiter
+	page      LoginRenderer // draws the sign-in page; nil: the built-in form
 }
 
 // New returns an authenticator with the defaults applied to cfg.

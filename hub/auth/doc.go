@@ -2,7 +2,9 @@
 // It resolves credentials to a model.Actor — API tokens (Authorization:
 // Bearer), browser session cookies with a per-session CSRF token, and HTTP
 // Basic with per-device app passwords (for DAV) — and serves the browser
-// sign-in pages (/login, /logout and a minimal signed-in home page at /).
+// sign-in (/login, /logout). Pages guards the staff console's pages with the
+// same session and CSRF token the API accepts; the console draws the sign-in
+// page in its own layout (SetLoginPage).
 // Failed password and app-password checks are rate limited per client IP and
 // per account, in memory and per process.
 //

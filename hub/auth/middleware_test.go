@@ -112,7 +112,7 @@ func TestDisabledUserSession(t *testing.T) {
 		if code, _ := g.call(c2, "GET", "/api/v1/echo"); code != 401 {
 			t.Fatalf("session after disabling: %d", code)
 		}
-		if code, _ := g.call(c2, "GET", "/"); code != http.StatusSeeOther {
+		if code, _ := g.call(c2, "GET", "/"); code != http.StatusFound {
 			t.Fatalf("home after disabling: %d", code)
 		}
 	})
@@ -126,6 +126,9 @@ func TestPortalUsersAreRefused(t *testing.T) {
 		c, _ := g.session()
 		if code, body := g.call(c, "GET", "/api/v1/echo"); code != 403 || !strings.Contains(body, model.EFORBIDDEN) {
 			t.Fatalf("portal session: %d %s", code, body)
+		}
+		if code, body := g.call(c, "GET", "/"); code != 403 || strings.Contains(body, "csrf_token") {
+			t.Fatalf("portal session on a staff page: %d %s", code, body)
 		}
 	})
 }

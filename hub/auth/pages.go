@@ -1,70 +1,116 @@
 package auth
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
-
-	"rapport/model"
+	"time"
 )
 
-// pageTemplate is the sign-in page and the signed-in home page. html/template
+// ContentSecurityPolicy is the policy of every browser page of the hub (the
+// sign-in pages and the staff console): scripts, styles and images from the
+// hub itself only — no inline script or style, no plug-ins, no framing, and
+// forms post only back to the hub.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// SetPageHeaders sets the security headers of a browser page or redirect:
+// the CSP, no MIME sniffing, no referrer to other sites and no caching
+// (pages show personal data and carry CSRF tokens).
+func SetPageHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}
+
+// Problems a sign-in page reports (LoginPage.Problem).
+const (
+	ProblemUnreadable  = "unreadable"   // the form body could not be read
+	ProblemExpired     = "expired"      // the form's CSRF token is missing or wrong
+	ProblemWrong       = "wrong"        // wrong login or password
+	ProblemRateLimited = "rate_limited" // too many failures: wait LoginPage.Wait
+	ProblemFailed      = "failed"       // the server failed
+	ProblemSignOut     = "sign_out"     // a sign-out without the session's CSRF token
+)
+
+// LoginPage is what the sign-in page shows: the form, with the reason the
+// last attempt failed. SignedIn is set on a refused sign-out, whose user is
+// still signed in and needs no form.
+type LoginPage struct {
+	Problem  string
+	Wait     time.Duration // with ProblemRateLimited
+	Login    string        // the login typed, filled in again
+	Next     string        // the local path to return to after signing in
+	CSRF     string        // the form's double-submit token (field csrf_token)
+	SignedIn bool
+}
+
+// LoginRenderer draws the sign-in page with an HTTP status. It must post
+// the form to /login with the fields login, password, csrf_token and next.
+type LoginRenderer func(w http.ResponseWriter, r *http.Request, status int, p LoginPage)
+
+// SetLoginPage makes the authenticator draw its sign-in page with render
+// (the console's layout and language) instead of its plain built-in form.
+// Call it before serving.
+func (a *Authenticator) SetLoginPage(render LoginRenderer) { a.page = render }
+
+// plainTemplate is the built-in sign-in form for a hub without the console:
+// unstyled (the CSP allows no inline style) but complete. html/template
 // escapes every value by context.
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+var plainTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{if .User}}Rapport{{else}}Sign in — Rapport{{end}}</title>
-<style>
-body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
-main{max-width:24rem;margin:10vh auto;background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002}
-h1{font-size:1.4rem;margin-top:0}label{display:block;margin:.8rem 0 .2rem;font-weight:600}
-input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #889;border-radius:4px;font:inherit}
-input:focus,button:focus{outline:3px solid #9bb8f0;outline-offset:1px}
-button{margin-top:1.2rem;padding:.5rem 1.2rem;border:0;border-radius:4px;background:#2456c6;color:#fff;font:inherit;cursor:pointer}
-.error{background:#fde8e8;color:#8a1c1c;padding:.5rem .8rem;border-radius:4px}a{color:#2456c6}
-</style></head>
+<title>Sign in — Rapport</title></head>
 <body><main>
-{{- if .User}}
-<h1>Rapport</h1>{{template "error" .}}
-<p>Signed in as <strong>{{.User.Name}}</strong> ({{.User.Role}})</p>
-<ul><li><a href="/api/v1/openapi.json">API description (OpenAPI)</a></li></ul>
-<form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}">
-<button type="submit">Sign out</button></form>
-{{- else}}
-<h1>Sign in to Rapport</h1>{{template "error" .}}
+<h1>Sign in to Rapport</h1>{{with .Error}}<p role="alert">{{.}}</p>{{end}}
+{{- if not .SignedIn}}
 <form method="post" action="/login">
 <input type="hidden" name="csrf_token" value="{{.CSRF}}"><input type="hidden" name="next" value="{{.Next}}">
-<label for="login">E-mail or username</label>
-<input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="{{.Login}}">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button></form>
+<p><label for="login">E-mail or username</label><br>
+<input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="{{.Login}}"></p>
+<p><label for="password">Password</label><br>
+<input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">Sign in</button></p></form>
 {{- end}}
-</main></body></html>
-{{define "error"}}{{with .Error}}<p class="error" role="alert">{{.}}</p>{{end}}{{end}}`))
+</main></body></html>`))
 
-// pageData fills pageTemplate: User set shows the home page, else the form.
-type pageData struct {
-	Error, Login, Next, CSRF string
-	User                     *model.User
+// plainProblems words each problem for the built-in form.
+var plainProblems = map[string]string{
+	ProblemUnreadable: "The form could not be read. Please try again.",
+	ProblemExpired:    "The form expired. Please sign in again.",
+	ProblemWrong:      "Wrong e-mail, username or password.",
+	ProblemFailed:     "Sign-in failed. Please try again.",
+	ProblemSignOut:    "Sign-out could not be verified. Please use the Sign out button.",
+}
+
+// render draws the sign-in page with the console's renderer, else the
+// built-in form.
+func (a *Authenticator) render(w http.ResponseWriter, r *http.Request, status int, p LoginPage) {
+	if a.page != nil {
+		a.page(w, r, status, p)
+		return
+	}
+	msg := plainProblems[p.Problem]
+	if p.Problem == ProblemRateLimited {
+		msg = fmt.Sprintf("Too many failed sign-ins. Please wait %s and try again.", minutes(p.Wait))
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	err := plainTemplate.Execute(w, struct {
+		LoginPage
+		Error string
+	}{p, msg})
+	if err != nil {
+		a.cfg.Logger.Error("auth: render page", "err", err)
+	}
 }
 
 // pageHeaders sets the security headers of every sign-in page and redirect.
 func pageHeaders(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cache-Control", "no-store")
+		SetPageHeaders(w.Header())
 		next(w, r)
-	}
-}
-
-func (a *Authenticator) render(w http.ResponseWriter, status int, d pageData) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := pageTemplate.Execute(w, d); err != nil {
-		a.cfg.Logger.Error("auth: render page", "err", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"rapport/hub/auth"
+	"rapport/hub/problem"
 	"rapport/model"
 	"rapport/model/store"
 	"rapport/model/storetest"
@@ -26,8 +28,8 @@ const password = "a long enough password"
 
 var sys = model.WithActor(context.Background(), model.System)
 
-// rig serves the sign-in pages, an API route and a Basic-auth route that
-// echo the actor, on a real store.
+// rig serves the sign-in pages, a page behind Pages, an API route and a
+// Basic-auth route that echo the actor, on a real store.
 type rig struct {
 	t   *testing.T
 	s   *store.Store
@@ -55,6 +57,17 @@ func newRig(t *testing.T, s *store.Store, role string, cfg auth.Config) *rig {
 	})
 	r.Handle("/api/v1/echo", a.Middleware(echo))
 	r.Handle("/dav/echo", a.BasicAppPassword(echo))
+	// A page behind Pages, as the console's are: it shows who is signed in
+	// and the session's CSRF token as a form field.
+	refuse := func(w http.ResponseWriter, r *http.Request, err error) {
+		http.Error(w, model.ErrorCode(err), problem.Status(model.ErrorCode(err)))
+	}
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := auth.UserFrom(r.Context())
+		_, _ = fmt.Fprintf(w, `<p>Signed in as <strong>%s</strong> (%s)</p><input type="hidden" name="csrf_token" value="%s">`,
+			u.Name, model.ActorFrom(r.Context()).Role, auth.CSRFFrom(r.Context()))
+	})
+	r.Handle("/", a.Pages(refuse)(page)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	a.Routes(r)
 	g.srv = httptest.NewServer(r)
 	t.Cleanup(g.srv.Close)
@@ -145,7 +158,10 @@ func (g *rig) session() (*http.Client, string) {
 	if resp.StatusCode != http.StatusSeeOther {
 		g.t.Fatalf("sign in: %d", resp.StatusCode)
 	}
-	_, home := g.call(c, "GET", "/")
+	code, home := g.call(c, "GET", "/")
+	if code != http.StatusOK {
+		return c, "" // a portal user: Pages refuses them
+	}
 	return c, g.csrf(home)
 }
 

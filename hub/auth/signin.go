@@ -25,13 +25,12 @@ const maxFormBytes = 16 << 10
 // anonymous is the actor of failed sign-ins: nobody is known yet.
 var anonymous = model.Actor{Name: "anonymous"}
 
-// Routes mounts the browser sign-in on r: GET and POST /login, POST /logout
-// and the signed-in home page GET /.
+// Routes mounts the browser sign-in on r: GET and POST /login and POST
+// /logout. The pages behind it (the console) are guarded by Pages.
 func (a *Authenticator) Routes(r *mux.Router) {
-	r.HandleFunc("/login", pageHeaders(a.loginForm)).Methods(http.MethodGet)
+	r.HandleFunc("/login", pageHeaders(a.loginForm)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/login", pageHeaders(a.login)).Methods(http.MethodPost)
 	r.HandleFunc("/logout", pageHeaders(a.logout)).Methods(http.MethodPost)
-	r.HandleFunc("/", pageHeaders(a.home)).Methods(http.MethodGet)
 }
 
 func (a *Authenticator) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -39,25 +38,26 @@ func (a *Authenticator) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, localPath(r.FormValue("next")), http.StatusSeeOther)
 		return
 	}
-	a.showLogin(w, r, http.StatusOK, "", "")
+	a.showLogin(w, r, http.StatusOK, LoginPage{})
 }
 
 // showLogin renders the form with a fresh double-submit CSRF token.
-func (a *Authenticator) showLogin(w http.ResponseWriter, r *http.Request, status int, msg, login string) {
+func (a *Authenticator) showLogin(w http.ResponseWriter, r *http.Request, status int, p LoginPage) {
 	token := secret.NewToken("")
 	http.SetCookie(w, a.cookie(loginCSRFCookie, token, 3600))
-	a.render(w, status, pageData{Error: msg, Login: login, Next: localPath(r.FormValue("next")), CSRF: token})
+	p.Next, p.CSRF = localPath(r.FormValue("next")), token
+	a.render(w, r, status, p)
 }
 
 func (a *Authenticator) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		a.showLogin(w, r, http.StatusBadRequest, "The form could not be read. Please try again.", "")
+		a.showLogin(w, r, http.StatusBadRequest, LoginPage{Problem: ProblemUnreadable})
 		return
 	}
 	login := strings.TrimSpace(r.PostFormValue("login"))
 	if c, err := r.Cookie(loginCSRFCookie); err != nil || !sameSecret(r.PostFormValue("csrf_token"), c.Value) {
-		a.showLogin(w, r, http.StatusForbidden, "The form expired. Please sign in again.", login)
+		a.showLogin(w, r, http.StatusForbidden, LoginPage{Problem: ProblemExpired, Login: login})
 		return
 	}
 	u, wait, err := a.checkCredentials(r, login, func() (*model.User, error) {
@@ -77,14 +77,13 @@ func (a *Authenticator) loginFailed(w http.ResponseWriter, r *http.Request, logi
 	case model.ERATELIMIT:
 		a.cfg.Logger.Warn("auth: sign-in rate limited", "login", login, "ip", ip)
 		SetRetryAfter(w, wait)
-		a.showLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf(
-			"Too many failed sign-ins. Please wait %s and try again.", minutes(wait)), login)
+		a.showLogin(w, r, http.StatusTooManyRequests, LoginPage{Problem: ProblemRateLimited, Wait: wait, Login: login})
 	case model.EUNAUTHORIZED:
 		a.audit(r.Context(), anonymous, model.AuditLoginFailed, "", login, ip)
-		a.showLogin(w, r, http.StatusUnauthorized, "Wrong e-mail, username or password.", login)
+		a.showLogin(w, r, http.StatusUnauthorized, LoginPage{Problem: ProblemWrong, Login: login})
 	default:
 		a.cfg.Logger.Error("auth: check sign-in", "err", err)
-		a.showLogin(w, r, http.StatusInternalServerError, "Sign-in failed. Please try again.", login)
+		a.showLogin(w, r, http.StatusInternalServerError, LoginPage{Problem: ProblemFailed, Login: login})
 	}
 }
 
@@ -94,7 +93,7 @@ func (a *Authenticator) startSession(w http.ResponseWriter, r *http.Request, u *
 	plain, _, err := a.cfg.Store.CreateSession(r.Context(), u.ID, ip, r.UserAgent())
 	if err != nil {
 		a.cfg.Logger.Error("auth: create session", "err", err)
-		a.showLogin(w, r, http.StatusInternalServerError, "Sign-in failed. Please try again.", "")
+		a.showLogin(w, r, http.StatusInternalServerError, LoginPage{Problem: ProblemFailed})
 		return
 	}
 	a.audit(r.Context(), userActor(u), model.AuditLogin, u.ID, u.Email, ip)
@@ -110,8 +109,7 @@ func (a *Authenticator) logout(w http.ResponseWriter, r *http.Request) {
 	u, sess, err := a.session(r)
 	if err == nil {
 		if !sameSecret(csrfToken(r), sess.CSRFToken) {
-			a.render(w, http.StatusForbidden, pageData{User: u, CSRF: sess.CSRFToken,
-				Error: "Sign-out could not be verified. Please use the Sign out button."})
+			a.render(w, r, http.StatusForbidden, LoginPage{Problem: ProblemSignOut, SignedIn: true})
 			return
 		}
 		a.endSession(r, u)
@@ -134,15 +132,6 @@ func (a *Authenticator) endSession(r *http.Request, u *model.User) {
 		a.cfg.Logger.Error("auth: delete session", "err", err)
 	}
 	a.audit(r.Context(), userActor(u), model.AuditLogout, u.ID, u.Email, a.ClientAddr(r))
-}
-
-func (a *Authenticator) home(w http.ResponseWriter, r *http.Request) {
-	u, sess, err := a.session(r)
-	if err != nil {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
-		return
-	}
-	a.render(w, http.StatusOK, pageData{User: u, CSRF: sess.CSRFToken})
 }
 
 // audit records a sign-in event; a failure to audit is logged, not shown.

@@ -1,0 +1,109 @@
+package console_test
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"rapport/hub"
+	"rapport/hub/api"
+	"rapport/hub/auth"
+	"rapport/hub/console"
+	"rapport/model"
+	"rapport/model/storetest"
+)
+
+// benchSite is one engine's seeded hub: the handler, a signed-in session and
+// a contact with a full timeline.
+type benchSite struct {
+	h       http.Handler
+	session *http.Cookie
+	contact string
+	account string
+}
+
+// benchSites keeps one seeded site per engine across benchmark rounds.
+var benchSites = map[string]*benchSite{}
+
+// BenchmarkPages renders console pages server-side, through the whole
+// handler (session, CSRF context, queries, templates), over 100,000
+// contacts: the contacts list (first page and a search), a contact's 360°
+// view with a timeline of every kind, and an account's.
+func BenchmarkPages(b *testing.B) {
+	for _, engine := range storetest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			site := benchSiteFor(b, engine)
+			for _, p := range []struct{ name, path string }{
+				{"contacts", "/contacts"},
+				{"contacts-search", "/contacts?q=smith"},
+				{"contacts-page-2", ""},
+				{"contact-view", "/contacts/" + site.contact},
+				{"account-view", "/accounts/" + site.account},
+				{"home", "/"},
+			} {
+				b.Run(p.name, func(b *testing.B) {
+					path := p.path
+					if path == "" {
+						path = site.secondPage(b)
+					}
+					var d []time.Duration
+					for b.Loop() {
+						req := httptest.NewRequest("GET", path, nil)
+						req.AddCookie(site.session)
+						rec := httptest.NewRecorder()
+						t := time.Now()
+						site.h.ServeHTTP(rec, req)
+						d = append(d, time.Since(t))
+						if rec.Code != http.StatusOK {
+							b.Fatalf("%s: %d %.500s", path, rec.Code, rec.Body.String())
+						}
+					}
+					storetest.ReportPercentiles(b, d)
+				})
+			}
+		})
+	}
+}
+
+// secondPage finds the "Next" link of the contacts list.
+func (s *benchSite) secondPage(b *testing.B) string {
+	req := httptest.NewRequest("GET", "/contacts", nil)
+	req.AddCookie(s.session)
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	m := nextLink.FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		b.Fatal("no next page")
+	}
+	return unescapeAmp(m[1])
+}
+
+func benchSiteFor(b *testing.B, engine string) *benchSite {
+	s, fresh := storetest.Shared(b, engine)
+	if !fresh {
+		return benchSites[engine]
+	}
+	storetest.SeedContacts(b, s, 100_000)
+	g := &rig{t: b, s: s}
+	u := g.user("bench", "Bench Mark", model.RoleAgent, nil)
+	g.pipeline()
+	f := g.timelineFixture(u, 10)
+	plain, _, err := s.CreateSession(sys, u.ID, "127.0.0.1", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	authn := auth.New(auth.Config{Store: s, Logger: log})
+	cons, err := console.New(console.Config{Store: s, Auth: authn, Logger: log, Location: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := hub.New(hub.Config{Store: s, API: api.New(api.Config{Store: s}), Auth: authn, Console: cons, Logger: log})
+	site := &benchSite{h: srv.Handler(), session: &http.Cookie{Name: auth.SessionCookie, Value: plain},
+		contact: f.ct.ID, account: f.acc.ID}
+	benchSites[engine] = site
+	b.Logf("seeded %s: 100,000 contacts and a contact with %d timeline entries", engine, 10*8)
+	return site
+}

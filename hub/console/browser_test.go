@@ -1,0 +1,172 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"rapport/model"
+)
+
+// chromiumPath is Debian's Chromium, which .ci/test-deps.sh installs
+// (browser downloads do not work here).
+const chromiumPath = "/usr/bin/chromium"
+
+// watchProblems runs in every document before the page's own scripts and
+// records what a person would see go wrong: script errors and CSP
+// violations (an inline script or style the policy blocks).
+const watchProblems = `window.__problems = [];
+addEventListener('error', e => window.__problems.push('error: ' + e.message));
+addEventListener('securitypolicyviolation', e => window.__problems.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));`
+
+// TestBrowser signs in with headless Chromium, searches a contact as a
+// person types, opens its 360° view and filters its timeline, checking
+// that htmx works under the CSP; it saves a screenshot of every page in
+// the test's artifact directory (or RAPPORT_SCREENSHOTS).
+func TestBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("headless Chromium is needed at %s: install the Debian package chromium (sudo .ci/test-deps.sh): %v", chromiumPath, err)
+	}
+	eachRig(t, func(t *testing.T, g *rig) {
+		dir := os.Getenv("RAPPORT_SCREENSHOTS")
+		if dir == "" {
+			dir = t.ArtifactDir()
+		} else {
+			dir = filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "-"))
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshots in %s", dir)
+		mia := g.user("mia", "Mia Wallace", model.RoleAgent, nil)
+		g.pipeline()
+		acc := &model.Account{Name: "Ромашка", Industry: "Retail"}
+		g.create(sys, acc)
+		ivan := &model.Contact{FirstName: "Иван", LastName: "Сидоров", Title: "Директор", AccountID: &acc.ID,
+			Emails: []model.Labeled{{Type: "work", Value: "ivan@romashka.example"}}, Phones: []model.Labeled{{Type: "mobile", Value: "+7 916 123-45-67"}}}
+		g.create(sys, ivan)
+		for i := range 30 {
+			g.create(sys, &model.Contact{FirstName: []string{"Иван", "Anna", "Boris"}[i%3], LastName: fmt.Sprintf("Петров%d", i)})
+		}
+		at := time.Now().UTC().Add(-2 * time.Hour)
+		g.create(g.as(mia),
+			&model.Activity{Kind: model.KindCall, Subject: "Called about the delivery", StartAt: &at, ContactID: &ivan.ID, OwnerID: &mia.ID},
+			&model.Request{Subject: "Invoice address is wrong", ContactID: &ivan.ID, AccountID: &acc.ID, AssigneeID: &mia.ID},
+			&model.Opportunity{Name: "Summer stock", ContactID: &ivan.ID, AccountID: &acc.ID, Amount: model.Dec("250000"), Currency: "RUB"})
+
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
+			chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		defer cancelAlloc()
+		ctx, cancel := chromedp.NewContext(actx)
+		defer cancel()
+		ctx, cancelTime := context.WithTimeout(ctx, 45*time.Second)
+		defer cancelTime()
+		must := func(step string, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+		}
+		must("start", chromedp.Do(ctx, chromedp.Navigate("about:blank")))
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchProblems})
+		must("watch problems", err)
+		shot := func(name string) {
+			t.Helper()
+			problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__problems || []`))
+			must("read problems", err)
+			if len(problems) > 0 {
+				t.Errorf("%s: the page reported %v", name, problems)
+			}
+			img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			must("screenshot "+name, err)
+			must("save "+name, os.WriteFile(filepath.Join(dir, name+".png"), img, 0o644))
+		}
+		// follow runs an action that loads a new page and waits for the load.
+		follow := func(step string, act chromedp.Action[chromedp.Void]) {
+			t.Helper()
+			_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, act))
+			must(step, err)
+		}
+		waitFor := func(step, predicate string) {
+			t.Helper()
+			_, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second)))
+			if err != nil {
+				text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
+				t.Fatalf("%s: %v; the page reads:\n%.1500s", step, err, text)
+			}
+		}
+
+		// Anonymous: / leads to the sign-in form.
+		must("open /", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("login"))))
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		must("location", err)
+		if !strings.HasSuffix(loc, "/login") {
+			t.Fatalf("anonymous / went to %s", loc)
+		}
+		shot("01-sign-in")
+		must("fill in", chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("login"), "mia"), chromedp.SendKeys(chromedp.ID("password"), password)))
+		follow("sign in", chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
+		waitFor("home", `document.querySelector('h1')?.textContent.includes('Hello, Mia Wallace')`)
+		shot("02-home")
+
+		// Search as you type: htmx replaces the results while the page stays.
+		follow("contacts", chromedp.Click(chromedp.CSS(`nav a[href="/contacts"]`)))
+		waitFor("contacts list", `document.querySelectorAll('#results tbody tr').length === 31`)
+		shot("03-contacts")
+		must("mark the page", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__samePage = true`)))
+		must("type", chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), "сидор")))
+		waitFor("results", `document.querySelectorAll('#results tbody tr').length === 1 &&
+			document.querySelector('#results tbody').textContent.includes('Иван Сидоров')`)
+		same, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__samePage === true && document.activeElement.id === 'q'`))
+		must("same page", err)
+		if !same {
+			t.Error("the search reloaded the page or lost the focus")
+		}
+		loc, err = chromedp.Run(ctx, chromedp.Location())
+		must("location", err)
+		if !strings.Contains(loc, "q=%D1%81%D0%B8%D0%B4%D0%BE%D1%80") {
+			t.Errorf("the search is not in the address bar: %s", loc)
+		}
+		waitFor("announcement", `document.getElementById('results-status').textContent.includes('1 row shown')`)
+		shot("04-search")
+
+		// The 360° view, then its timeline narrowed to requests by htmx.
+		follow("open contact", chromedp.Click(chromedp.CSS(`#results a[href^="/contacts/"]`)))
+		waitFor("contact view", `document.querySelector('h1')?.textContent === 'Иван Сидоров'`)
+		waitFor("timeline", `['Called about the delivery', 'Invoice address is wrong', 'Summer stock', 'RUB'].every(s => document.getElementById('timeline').textContent.includes(s))`)
+		shot("05-contact")
+		must("filter", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__samePage = true`),
+			chromedp.Click(chromedp.CSS(`#timeline .chips a[href*="show=requests"]`))))
+		waitFor("requests only", `document.querySelector('#timeline a[aria-current="true"]')?.href.includes('show=requests') &&
+			!document.getElementById('timeline').textContent.includes('Called about the delivery') && window.__samePage === true`)
+		shot("06-contact-requests")
+
+		must("account", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/accounts/"+acc.ID)))
+		waitFor("account view", `document.querySelector('h1')?.textContent === 'Ромашка'`)
+		shot("07-account")
+		must("accounts", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/accounts")))
+		waitFor("accounts list", `document.querySelectorAll('#results tbody tr').length === 1`)
+		shot("08-accounts")
+		must("profile", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/profile")))
+		waitFor("profile", `document.getElementById('app-passwords') !== null`)
+		shot("09-profile")
+
+		// Keyboard: the first Tab reaches the skip link, which moves to main.
+		must("reload home", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/")))
+		waitFor("home again", `document.querySelector('h1') !== null`)
+		must("tab", chromedp.Do(ctx, chromedp.KeyEvent("\t")))
+		focus, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.className + ':' + document.activeElement.getAttribute('href')`))
+		must("focus", err)
+		if focus != "skip:#main" {
+			t.Errorf("the first Tab stop is %q, want the skip link", focus)
+		}
+	})
+}

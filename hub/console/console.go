@@ -1,0 +1,274 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"rapport/hub/auth"
+	"rapport/hub/problem"
+	"rapport/model"
+	"rapport/model/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Config wires the console.
+type Config struct {
+	Store *store.Store
+	Auth  *auth.Authenticator
+	// Language is the installation's default UI language ("en" or "ru"):
+	// for users who chose none and browsers that ask for neither.
+	Language string
+	// Location is the installation's time zone, for users who chose none.
+	Location *time.Location
+	// PageSize is how many rows a list page shows (default 50, at most 200).
+	PageSize int
+	// PublicURL is the hub's address as outsiders reach it (for the DAV
+	// address the profile shows); empty: the host each request came to.
+	PublicURL string
+	Logger    *slog.Logger
+}
+
+// Console serves the staff web console.
+type Console struct {
+	cfg    Config
+	pages  map[string]*template.Template // page name → layout + page
+	assets *assets
+}
+
+// New parses the templates and makes cfg.Auth draw its sign-in page in the
+// console's layout and language.
+func New(cfg Config) (*Console, error) {
+	if cfg.Store == nil || cfg.Auth == nil {
+		return nil, errors.New("console: Store and Auth are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if _, ok := languages[cfg.Language]; !ok {
+		if cfg.Language != "" {
+			return nil, fmt.Errorf("console: no UI language %q (use en or ru)", cfg.Language)
+		}
+		cfg.Language = "en"
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 50
+	}
+	cfg.PageSize = min(cfg.PageSize, 200)
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	c := &Console{cfg: cfg, assets: a}
+	if c.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	cfg.Auth.SetLoginPage(c.loginPage)
+	return c, nil
+}
+
+// parsePages builds one template per page: the layout and shared partials
+// (names starting with "_") cloned with the page's own file.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	base := template.New("layout.html").Funcs(funcs)
+	var pageFiles []string
+	for _, n := range names {
+		b := path.Base(n)
+		if b == "layout.html" || strings.HasPrefix(b, "_") {
+			if base, err = base.ParseFS(templateFS, n); err != nil {
+				return nil, fmt.Errorf("console: %w", err)
+			}
+			continue
+		}
+		pageFiles = append(pageFiles, n)
+	}
+	out := map[string]*template.Template{}
+	for _, n := range pageFiles {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if t, err = t.ParseFS(templateFS, n); err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		out[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return out, nil
+}
+
+// Mount registers the console's routes on r. Pages need a staff session
+// (auth.Pages); /static serves the embedded assets to anyone.
+func (c *Console) Mount(r *mux.Router) {
+	guard := c.cfg.Auth.Pages(c.refuse)
+	get := func(p string, h http.HandlerFunc) {
+		r.Handle(p, guard(h)).Methods(http.MethodGet, http.MethodHead)
+	}
+	post := func(p string, h http.HandlerFunc) { r.Handle(p, guard(h)).Methods(http.MethodPost) }
+	get("/", c.home)
+	get("/contacts", c.contacts)
+	get("/contacts/{id}", c.contact)
+	get("/accounts", c.accounts)
+	get("/accounts/{id}", c.account)
+	get("/profile", c.profile)
+	post("/profile", c.savePreferences)
+	post("/profile/password", c.changePassword)
+	post("/profile/app-passwords", c.createAppPassword)
+	post("/profile/app-passwords/{id}/revoke", c.revokeAppPassword)
+	r.PathPrefix("/static/").Handler(c.assets).Methods(http.MethodGet, http.MethodHead)
+}
+
+// page is what every template receives: the view (catalogue, formatting),
+// the signed-in user, the form token, the active navigation item, and the
+// page's own data.
+type page struct {
+	*view
+	Title string // the page's <title> and <h1>, already translated
+	Nav   string // "home", "contacts", "accounts", "profile"
+	User  *model.User
+	CSRF  string
+	Done  string // catalogue key of a message confirming the last action
+	Data  any
+	// Partial renders only the template named here (an htmx swap).
+	Partial string
+	assets  *assets
+}
+
+// Asset returns the cache-busting URL of an embedded static file.
+func (p *page) Asset(name string) string { return p.assets.url(name) }
+
+// newPage starts the page of a signed-in request.
+func (c *Console) newPage(r *http.Request, nav string) *page {
+	u, _ := auth.UserFrom(r.Context())
+	return &page{view: c.viewFor(r, u), Nav: nav, User: u, CSRF: auth.CSRFFrom(r.Context()), assets: c.assets}
+}
+
+// render executes a page template into a buffer first, so a template error
+// becomes a clean 500 rather than half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := c.pages[name]
+	if !ok {
+		c.fail(w, r, fmt.Errorf("console: no page template %q", name))
+		return
+	}
+	entry := "layout.html"
+	if p.Partial != "" {
+		entry = p.Partial
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, entry, p); err != nil {
+		c.cfg.Logger.Error("console: render", "page", name, "err", err)
+		if !errors.Is(err, context.Canceled) {
+			c.renderError(w, r, http.StatusInternalServerError, p.view)
+		}
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", p.Lang)
+	h.Add("Vary", "Accept-Language, HX-Request, HX-Target")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// fail answers err as an error page: 404 for records the user may not see
+// (as the API answers), 403, 409, 422 or 500 (logged) for the rest.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
+	u, _ := auth.UserFrom(r.Context())
+	status := problem.Status(model.ErrorCode(err))
+	if status >= 500 {
+		c.cfg.Logger.Error("console: page failed", "path", r.URL.Path, "err", err)
+	}
+	c.renderError(w, r, status, c.viewFor(r, u))
+}
+
+// refuse draws the refusals of auth.Pages.
+func (c *Console) refuse(w http.ResponseWriter, r *http.Request, err error) { c.fail(w, r, err) }
+
+// renderError draws the error page for status in v's language.
+func (c *Console) renderError(w http.ResponseWriter, r *http.Request, status int, v *view) {
+	u, _ := auth.UserFrom(r.Context())
+	p := &page{view: v, User: u, CSRF: auth.CSRFFrom(r.Context()), assets: c.assets, Data: status}
+	switch status {
+	case http.StatusNotFound:
+		p.Title = v.T("error.notfound.title")
+	case http.StatusForbidden:
+		p.Title = v.T("error.forbidden.title")
+	case http.StatusTooManyRequests:
+		p.Title = v.T("error.ratelimit.title")
+	default:
+		if status < 500 {
+			p.Title = v.T("error.request.title")
+		} else {
+			p.Title = v.T("error.server.title")
+		}
+	}
+	var buf bytes.Buffer
+	if err := c.pages["error"].ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		c.cfg.Logger.Error("console: render error page", "err", err)
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	auth.SetPageHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// seeOther redirects after a successful form post (POST/redirect/GET), with
+// a confirmation message key the next page shows.
+func seeOther(w http.ResponseWriter, r *http.Request, to, done string) {
+	if done != "" {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + "done=" + done
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// doneKey returns the confirmation shown for ?done=, only known keys (the
+// parameter is the user's to edit).
+func doneKey(r *http.Request) string {
+	k := r.URL.Query().Get("done")
+	if _, ok := doneMessages[k]; ok {
+		return "done." + k
+	}
+	return ""
+}
+
+// doneMessages are the confirmations a redirect may ask for.
+var doneMessages = map[string]bool{"preferences": true, "password": true, "revoked": true}
+
+// partialTarget reports whether r is an htmx request that swaps only the
+// element with id (HX-Target "tag#id"), not a history restore that needs the
+// whole page.
+func partialTarget(r *http.Request, id string) bool {
+	if r.Header.Get("HX-Request") != "true" || r.Header.Get("HX-History-Restore-Request") == "true" {
+		return false
+	}
+	_, got, ok := strings.Cut(r.Header.Get("HX-Target"), "#")
+	return ok && got == id
+}

@@ -18,6 +18,7 @@ const (
 	ETOOLARGE     = "too_large"
 	EMALFORMED    = "malformed"
 	ERATELIMIT    = "rate_limited"
+	EGONE         = "gone" // existed once and is gone for good (erased, pruned)
 	EINTERNAL     = "internal"
 )
 

@@ -31,6 +31,7 @@ var DomainEvents = map[string]string{
 	EventMailSent:                "An outbox mail was accepted by the SMTP server; data is the outbox entry.",
 	EventContactMerged:           "A duplicate contact was merged into another: data is its tombstone, merged_into_id naming the survivor, which now holds its links.",
 	EventAccountMerged:           "A duplicate account was merged into another: data is its tombstone, merged_into_id naming the survivor, which now holds its links.",
+	EventContactErased:           "A contact was erased for data protection: data is its tombstone with every personal field cleared (name and postal addresses stay only when the installation's keep-list requires them); the records that named the person were erased, anonymised or unlinked in the same transaction.",
 }
 
 // Sales domain events.

@@ -20,8 +20,8 @@ import (
 const (
 	blobGCInterval = 6 * time.Hour
 	blobMinAge     = 24 * time.Hour
-	// retentionInterval is how often the delivery and inbound logs are
-	// trimmed to the retention period.
+	// retentionInterval is how often logs, raw mail, the quarantine and
+	// the change feed are trimmed to their retention (store.Retention).
 	retentionInterval = time.Hour
 	// slaWatchInterval is how often open requests are checked against
 	// their SLA targets.
@@ -36,7 +36,7 @@ const (
 
 // startQueue builds the job queue with every worker and periodic job and
 // starts it; the caller stops it on shutdown.
-func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logRetention time.Duration, contractNoticeDays int,
+func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, retention store.Retention, contractNoticeDays int,
 	mail *mailJobs, log *slog.Logger) (*queue.Queue, error) {
 	workers := river.NewWorkers()
 	mail.register(workers)
@@ -47,8 +47,9 @@ func startQueue(ctx context.Context, s *store.Store, blobs blobstore.Store, logR
 	river.AddWorker(workers, &queue.InboundWebhook{Process: func(ctx context.Context, id string) error {
 		return s.ProcessInboundMessage(model.WithActor(ctx, model.System), id)
 	}})
-	river.AddWorker(workers, &queue.LogRetention{Keep: logRetention, Purges: map[string]func(context.Context, time.Time) (int64, error){
-		"webhook_log": s.PurgeWebhookLog, "inbound_messages": s.PurgeInboundMessages}})
+	river.AddWorker(workers, &queue.LogRetention{Apply: func(ctx context.Context) (map[string]int64, error) {
+		return s.ApplyRetention(model.WithActor(ctx, model.System), retention, time.Now())
+	}})
 	river.AddWorker(workers, &queue.SLAWatch{Mark: func(ctx context.Context, limit int) (int, error) {
 		return s.MarkSLABreaches(model.WithActor(ctx, model.System), limit)
 	}})

@@ -29,7 +29,8 @@ func newRoot() *cobra.Command {
 	root.AddCommand(backupCmd(g))
 	root.AddCommand(restoreCmd(g))
 	root.AddCommand(copyCmd())
-	root.AddCommand(duplicateCmds(g)...)
+	root.AddCommand(withPrivacyCmds(g, duplicateCmds(g))...)
+	root.AddCommand(retentionCmd(g))
 	return root
 }
 

@@ -43,6 +43,8 @@ type serveOptions struct {
 	publicURL     string
 	language      string // the console's default UI language
 	webhooks      webhookOptions
+	privacy       privacyOptions
+	retention     retentionOptions
 	docs          docOptions
 	mail          mailOptions
 	ingest        ingestOptions
@@ -67,6 +69,8 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("RAPPORT_PUBLIC_URL"), "the hub's address as outsiders reach it, e.g. https://crm.example.com, for web form and inbound hook URLs (default: the host each request came to; env RAPPORT_PUBLIC_URL)")
 	f.StringVar(&o.language, "language", envOr("RAPPORT_LANGUAGE", "en"), "the staff console's language for users who chose none and browsers that ask for neither: en or ru (env RAPPORT_LANGUAGE)")
 	o.webhooks.bind(f, true)
+	o.privacy.bind(f)
+	o.retention.bind(f)
 	o.docs.bind(f)
 	o.mail.bind(f)
 	o.ingest.bind(f)
@@ -85,6 +89,14 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	ctx := cmd.Context()
 	log := logger(cmd.ErrOrStderr(), slog.LevelInfo)
 	hooks, err := o.webhooks.parse()
+	if err != nil {
+		return err
+	}
+	keep, err := o.privacy.parse()
+	if err != nil {
+		return err
+	}
+	retention, err := o.retention.parse(hooks.LogRetention)
 	if err != nil {
 		return err
 	}
@@ -122,7 +134,7 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := startQueue(ctx, s, blobs, hooks.LogRetention, o.contractNoticeDays, mail, log)
+	jobs, err := startQueue(ctx, s, blobs, retention, o.contractNoticeDays, mail, log)
 	if err != nil {
 		return err
 	}
@@ -148,7 +160,10 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		API: api.New(api.Config{Store: s, Blobs: blobAdapter{blobs}, MaxBodyBytes: o.maxBody, Webhooks: hooks.Checks,
 			PublicURL: o.publicURL, Merge: docs, MintMessageID: mail.mint, EnqueueMail: mail.enqueueMail,
 			MailFrom: mail.settings.from, Mailings: mail.mailings(),
-			SecretBox: reading.box, MailFetcher: reading.engine, MailRetrier: reading.pipeline}),
+			SecretBox: reading.box, MailFetcher: reading.engine, MailRetrier: reading.pipeline,
+			Privacy: api.Privacy{Keep: keep, CollectBlobs: func(ctx context.Context, shas []string) (int, error) {
+				return collectErased(ctx, s, blobs, shas)
+			}}}),
 		Auth: authn,
 		ICS:  &ics.Handler{Store: s, Logger: log},
 		DAV:  dav.New(dav.Config{Store: s, Blobs: blobAdapter{blobs}, Auth: authn.BasicAppPassword, Logger: log}),

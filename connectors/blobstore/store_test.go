@@ -42,6 +42,7 @@ func runSuite(t *testing.T, open func(t *testing.T) fixture) {
 		{"ListDelete", testListDelete},
 		{"Collect", testCollect},
 		{"CollectFallback", testCollectFallback},
+		{"CollectNow", testCollectNow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -8,9 +8,9 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// LogRetentionArgs asks for one pass of the log retention: delivery
-// attempts, settled webhook deliveries and inbound messages older than the
-// retention period are deleted.
+// LogRetentionArgs asks for one pass of the retention: webhook delivery
+// logs, inbound webhook messages, the raw bytes of ingested mail,
+// quarantined mail and change-feed rows older than their retention go.
 type LogRetentionArgs struct{}
 
 // Kind is River's name for the job: "log_retention".
@@ -19,27 +19,22 @@ func (LogRetentionArgs) Kind() string { return "log_retention" }
 // LogRetention works LogRetentionArgs jobs.
 type LogRetention struct {
 	river.WorkerDefaults[LogRetentionArgs]
-	// Keep is how long log entries are kept.
-	Keep time.Duration
-	// Purges delete the entries older than a time and report how many
-	// went, one per log (store.PurgeWebhookLog, store.PurgeInboundMessages).
-	Purges map[string]func(ctx context.Context, before time.Time) (int64, error)
+	// Apply runs one pass with the installation's settings and reports how
+	// many entries of each log went (cmd wires store.ApplyRetention, which
+	// deletes in bounded batches, one transaction each).
+	Apply func(ctx context.Context) (map[string]int64, error)
 }
 
 // Timeout lets a pass over a large log run longer than River's one-minute
-// default.
+// default; a pass cut short is resumed by the next one.
 func (w *LogRetention) Timeout(*river.Job[LogRetentionArgs]) time.Duration { return 30 * time.Minute }
 
-// Work runs every purge and records how many entries each removed.
+// Work runs one pass and records how many entries each log lost as the
+// job's output.
 func (w *LogRetention) Work(ctx context.Context, _ *river.Job[LogRetentionArgs]) error {
-	before := time.Now().Add(-w.Keep)
-	removed := map[string]int64{}
-	for name, purge := range w.Purges {
-		n, err := purge(ctx, before)
-		if err != nil {
-			return fmt.Errorf("queue: log retention %s: %w", name, err)
-		}
-		removed[name] = n
+	removed, err := w.Apply(ctx)
+	if err != nil {
+		return fmt.Errorf("queue: retention: %w", err)
 	}
 	return river.RecordOutput(ctx, removed)
 }

@@ -59,6 +59,8 @@ type Config struct {
 	MailFrom model.MailAddress
 	// Mailings runs mailing-list sends as jobs; nil answers 501.
 	Mailings Mailings
+	// Privacy holds the keep-list of erasures and the blob collector.
+	Privacy Privacy
 }
 
 // API serves /api/v1.
@@ -97,6 +99,7 @@ func (a *API) handle(r *mux.Router, method, path string, op operation, h http.Ha
 func (a *API) Mount(r *mux.Router) {
 	a.mountTemplates(r)
 	a.mountMergeRecords(r) // before the collections: /contacts/duplicates is no id
+	a.mountPrivacy(r)
 	a.mountCollections(r)
 	a.mountAccess(r)
 	a.mountFeed(r)

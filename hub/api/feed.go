@@ -14,10 +14,18 @@ func (a *API) mountFeed(r *mux.Router) {
 		kind: opCustom, schema: "AuditPage", params: []string{"before", "limit"}}, a.audit)
 }
 
-// changes answers GET /changes?since=SEQ&limit=N with the next page and the
-// seq to ask for next.
+// changes answers GET /changes?since=SEQ&limit=N with the next page, the
+// seq to ask for next and the feed's horizon (the newest seq retention
+// removed). Without since the page starts at the horizon, the oldest row
+// kept; a since below the horizon is 410 Gone: that reader missed changes
+// and must read the records afresh.
 func (a *API) changes(w http.ResponseWriter, r *http.Request) {
-	since, err1 := intParam(r, "since", 0)
+	horizon, err := a.store.FeedHorizon(r.Context())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	since, err1 := intParam(r, "since", horizon)
 	limit, err2 := intParam(r, "limit", 100)
 	if err := firstErr(err1, err2); err != nil {
 		fail(w, r, err)
@@ -28,7 +36,7 @@ func (a *API) changes(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_since": next})
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "next_since": next, "horizon": horizon})
 }
 
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
@@ -72,4 +80,11 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// withHorizon adds the feed horizon to the change page's schema.
+func withHorizon(page map[string]any) map[string]any {
+	page["properties"].(map[string]any)["horizon"] = map[string]any{"type": "integer",
+		"description": "the newest seq retention removed; a since below it answers 410 Gone"}
+	return page
 }

@@ -69,7 +69,7 @@ func (a *API) OpenAPI() map[string]any {
 		item[strings.ToLower(rt.method)] = rt.op.document(rt.path)
 	}
 	schemas := map[string]any{"Problem": problemSchema,
-		"ChangePage": pageSchema("Change", "next_since", "integer"), "AuditPage": pageSchema("AuditEvent", "next_before", "string"),
+		"ChangePage": withHorizon(pageSchema("Change", "next_since", "integer")), "AuditPage": pageSchema("AuditEvent", "next_before", "string"),
 		"TokenRequest": objectSchema(reflect.TypeOf(tokenRequest{})), "AppPasswordRequest": objectSchema(reflect.TypeOf(appPasswordRequest{})),
 		"ICSFeedRequest": objectSchema(reflect.TypeOf(icsFeedRequest{}))}
 	for _, v := range schemaTypes {

@@ -33,6 +33,8 @@ func Status(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case model.ERATELIMIT:
 		return http.StatusTooManyRequests
+	case model.EGONE:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }

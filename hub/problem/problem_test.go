@@ -17,6 +17,7 @@ func TestWriteMapsCodesAndHidesInternals(t *testing.T) {
 		{model.Errorf(model.ENOTFOUND, "x"), 404}, {model.Errorf(model.EINVALID, "x"), 422}, {model.Errorf(model.EMALFORMED, "x"), 400},
 		{model.Errorf(model.ECONFLICT, "x"), 409}, {model.Errorf(model.EPRECONDITION, "x"), 412}, {model.Errorf(model.EFORBIDDEN, "x"), 403},
 		{model.Errorf(model.EUNAUTHORIZED, "x"), 401}, {model.Errorf(model.ETOOLARGE, "x"), 413}, {model.Errorf(model.ERATELIMIT, "x"), 429},
+		{model.Errorf(model.EGONE, "x"), 410},
 		{errors.New("pq: password authentication failed for user root"), 500},
 	}
 	for _, c := range cases {

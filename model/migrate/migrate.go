@@ -35,6 +35,7 @@ var bodies = []string{
 	m0018Mail,
 	m0019MergedRecords,
 	m0020IMIP,
+	m0021Privacy,
 }
 
 // Latest is the newest schema version this build knows.

@@ -285,7 +285,8 @@ type DAVChange struct {
 // DAVChanges returns what changed in the scope after feed seq since, up to
 // limit feed rows; next is the seq to hand out as the new sync token and
 // truncated says the client must ask again. A since beyond the feed's head is
-// EINVALID (a token this installation never issued).
+// EINVALID (a token this installation never issued), and so is one below the
+// feed horizon (its changes were pruned: the client must sync afresh).
 func (s *Store) DAVChanges(ctx context.Context, sc DAVScope, ext string, since int64, limit int) (out []DAVChange, next int64, truncated bool, err error) {
 	head, err := s.LastSeq(ctx)
 	if err != nil {
@@ -300,6 +301,12 @@ func (s *Store) DAVChanges(ctx context.Context, sc DAVScope, ext string, since i
 		Order("seq").Limit(limit + 1).Find(&rows).Error
 	if err != nil {
 		return nil, 0, false, dbErr(err)
+	}
+	if err := s.belowHorizon(ctx, since); err != nil {
+		if model.ErrorCode(err) == model.EGONE {
+			return nil, 0, false, model.Errorf(model.EINVALID, "the sync token is older than the change feed's horizon")
+		}
+		return nil, 0, false, err
 	}
 	next = head
 	if len(rows) > limit {
@@ -439,9 +446,13 @@ func (s *Store) davResolveChanges(ctx context.Context, sc DAVScope, ext string, 
 
 // DAVSyncSeq returns the newest feed seq that touched the scope's entities or
 // the collection's own settings (collectionID may be empty): the collection's
-// sync token and CTag.
+// sync token and CTag. It is never below the feed horizon, whose token stays
+// valid when retention pruned the rows that touched the collection.
 func (s *Store) DAVSyncSeq(ctx context.Context, sc DAVScope, collectionID string) (int64, error) {
-	var best int64
+	best, err := s.FeedHorizon(ctx)
+	if err != nil {
+		return 0, err
+	}
 	for _, e := range davFeedEntities(sc) {
 		var seq *int64
 		if err := s.conn(ctx).Model(&model.Change{}).Select("MAX(seq)").Where("entity = ?", e).Scan(&seq).Error; err != nil {

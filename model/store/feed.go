@@ -106,7 +106,8 @@ func (s *Store) copyChanges(ctx context.Context, st *txState, changes []*model.C
 // Changes returns up to limit feed rows after seq since, oldest first, that
 // the actor may see (by the policy table, judged on each row's snapshot),
 // and the last seq examined: where the next page starts, even when rows the
-// actor may not see were skipped.
+// actor may not see were skipped. A since below the feed horizon (rows
+// retention removed) is EGONE: the reader has missed changes.
 func (s *Store) Changes(ctx context.Context, since int64, limit int) ([]model.Change, int64, error) {
 	a := model.ActorFrom(ctx)
 	if !a.IsStaff() {
@@ -115,6 +116,9 @@ func (s *Store) Changes(ctx context.Context, since int64, limit int) ([]model.Ch
 	var rows []model.Change
 	if err := s.conn(ctx).Where("seq > ?", since).Order("seq").Limit(clampLimit(limit, 1000)).Find(&rows).Error; err != nil {
 		return nil, since, dbErr(err)
+	}
+	if err := s.belowHorizon(ctx, since); err != nil {
+		return nil, since, err
 	}
 	last := since
 	out := rows[:0]

@@ -195,21 +195,9 @@ func TestMergeCoversEverySchemaColumn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
-		if s.Engine() == "sqlite" {
-			q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`
-		}
-		rows, err := s.DB().Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		checked := 0
-		for rows.Next() {
-			var table, column string
-			if err := rows.Scan(&table, &column); err != nil {
-				t.Fatal(err)
-			}
+		for _, tc := range schemaColumns(t, s) {
+			table, column := tc[0], tc[1]
 			if !refName.MatchString(column) && column != "record_id" {
 				continue
 			}
@@ -220,8 +208,37 @@ func TestMergeCoversEverySchemaColumn(t *testing.T) {
 				t.Errorf("column %s may hold a contact or account id, but a merge neither moves it nor says why not", key)
 			}
 		}
-		if err := rows.Err(); err != nil || checked < 30 {
-			t.Fatalf("checked %d columns: %v", checked, err)
+		if checked < 30 {
+			t.Fatalf("checked %d columns", checked)
 		}
 	})
+}
+
+// schemaColumns lists every (table, column) of the migrated schema, from
+// the database's own catalogue: a table a later migration adds is in it
+// without any change here (the merge's and the erasure's completeness
+// tests read it).
+func schemaColumns(t *testing.T, s *store.Store) [][2]string {
+	t.Helper()
+	q := `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+	if s.Engine() == "sqlite" {
+		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`
+	}
+	rows, err := s.DB().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, [2]string{table, column})
+	}
+	if err := rows.Err(); err != nil || len(out) < 300 {
+		t.Fatalf("the catalogue lists %d columns: %v", len(out), err)
+	}
+	return out
 }

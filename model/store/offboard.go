@@ -96,22 +96,14 @@ func (s *Store) OffboardUser(ctx context.Context, userID string, opt OffboardOpt
 		return nil, model.FieldErrors{"reassign_to": "name the user who takes over (reassign_to) or set to_manager, not both"}.Err()
 	}
 	var rep *OffboardReport
-	err := s.WithTx(ctx, func(ctx context.Context) error {
+	err := s.withDryRun(ctx, opt.DryRun, func(ctx context.Context) error {
 		o, err := s.startOffboarding(ctx, userID, opt)
 		if err != nil {
 			return err
 		}
-		if rep, err = s.offboard(ctx, o, opt); err != nil {
-			return err
-		}
-		if opt.DryRun {
-			return errDryRun
-		}
-		return nil
+		rep, err = s.offboard(ctx, o, opt)
+		return err
 	})
-	if errors.Is(err, errDryRun) {
-		err = nil
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 package console_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"rapport/hub/auth"
 	"rapport/hub/console"
 	"rapport/model"
+	"rapport/model/store"
 	"rapport/model/storetest"
 )
 
@@ -22,7 +25,13 @@ type benchSite struct {
 	session *http.Cookie
 	contact string
 	account string
+	board   string // a pipeline board with benchDeals open deals
+	deal    string // a deal with a history and a timeline
+	request string // a request with a long chronology
 }
+
+// benchDeals is the number of open deals on the benchmark's board.
+const benchDeals = 2000
 
 // benchSites keeps one seeded site per engine across benchmark rounds.
 var benchSites = map[string]*benchSite{}
@@ -30,7 +39,9 @@ var benchSites = map[string]*benchSite{}
 // BenchmarkPages renders console pages server-side, through the whole
 // handler (session, CSRF context, queries, templates), over 100,000
 // contacts: the contacts list (first page and a search), a contact's 360°
-// view with a timeline of every kind, and an account's.
+// view with a timeline of every kind, an account's, the home page, a
+// pipeline board with 2,000 open deals, a deal's page, the requests list
+// and a request with a long chronology.
 func BenchmarkPages(b *testing.B) {
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
@@ -42,6 +53,10 @@ func BenchmarkPages(b *testing.B) {
 				{"contact-view", "/contacts/" + site.contact},
 				{"account-view", "/accounts/" + site.account},
 				{"home", "/"},
+				{"board-2000-deals", site.board},
+				{"opportunity", "/opportunities/" + site.deal},
+				{"requests", "/requests"},
+				{"request-view", "/requests/" + site.request},
 			} {
 				b.Run(p.name, func(b *testing.B) {
 					path := p.path
@@ -87,9 +102,25 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 	}
 	storetest.SeedContacts(b, s, 100_000)
 	g := &rig{t: b, s: s}
-	u := g.user("bench", "Bench Mark", model.RoleAgent, nil)
-	g.pipeline()
+	team := g.team("Sales")
+	u := g.user("bench", "Bench Mark", model.RoleAgent, team)
+	// The board's deals are a team mate's: the bench user sees them on the
+	// board (team-scoped) while the home page, which sums the user's own
+	// deals, stays comparable.
+	seller := g.user("seller", "Sam Seller", model.RoleAgent, team)
+	pl := g.pipeline()
 	f := g.timelineFixture(u, 10)
+	w := g.workFixture(u, pl, 20)
+	deals := make([]*model.Opportunity, 0, benchDeals)
+	for i := range benchDeals {
+		deals = append(deals, &model.Opportunity{Name: fmt.Sprintf("Bench deal %d", i), PipelineID: pl.ID, Stage: pl.Stages[i%len(pl.Stages)].Key,
+			AccountID: &f.acc.ID, Amount: model.Dec(strconv.Itoa(100 + i)), Currency: []string{"EUR", "USD", "RUB"}[i%3]})
+	}
+	for start := 0; start < len(deals); start += 500 {
+		if err := store.CreateMany(g.as(seller), s, deals[start:min(start+500, len(deals))]); err != nil {
+			b.Fatal(err)
+		}
+	}
 	plain, _, err := s.CreateSession(sys, u.ID, "127.0.0.1", "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -102,8 +133,8 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 	}
 	srv := hub.New(hub.Config{Store: s, API: api.New(api.Config{Store: s}), Auth: authn, Console: cons, Logger: log})
 	site := &benchSite{h: srv.Handler(), session: &http.Cookie{Name: auth.SessionCookie, Value: plain},
-		contact: f.ct.ID, account: f.acc.ID}
+		contact: f.ct.ID, account: f.acc.ID, board: "/pipelines/" + pl.ID + "/board", deal: w.deal.ID, request: w.request.ID}
 	benchSites[engine] = site
-	b.Logf("seeded %s: 100,000 contacts and a contact with %d timeline entries", engine, 10*8)
+	b.Logf("seeded %s: 100,000 contacts, a contact with %d timeline entries, %d open deals", engine, 10*8, benchDeals)
 	return site
 }

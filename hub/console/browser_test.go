@@ -11,8 +11,10 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"rapport/model"
+	"rapport/model/store"
 )
 
 // chromiumPath is Debian's Chromium, which .ci/test-deps.sh installs
@@ -34,7 +36,9 @@ func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("headless Chromium is needed at %s: install the Debian package chromium (sudo .ci/test-deps.sh): %v", chromiumPath, err)
 	}
+	m := &mailer{}
 	eachRig(t, func(t *testing.T, g *rig) {
+		sent := m.enqueued.Load()
 		dir := os.Getenv("RAPPORT_SCREENSHOTS")
 		if dir == "" {
 			dir = t.ArtifactDir()
@@ -46,7 +50,7 @@ func TestBrowser(t *testing.T) {
 		}
 		t.Logf("screenshots in %s", dir)
 		mia := g.user("mia", "Mia Wallace", model.RoleAgent, nil)
-		g.pipeline()
+		pl := g.pipeline()
 		acc := &model.Account{Name: "Ромашка", Industry: "Retail"}
 		g.create(sys, acc)
 		ivan := &model.Contact{FirstName: "Иван", LastName: "Сидоров", Title: "Директор", AccountID: &acc.ID,
@@ -60,6 +64,9 @@ func TestBrowser(t *testing.T) {
 			&model.Activity{Kind: model.KindCall, Subject: "Called about the delivery", StartAt: &at, ContactID: &ivan.ID, OwnerID: &mia.ID},
 			&model.Request{Subject: "Invoice address is wrong", ContactID: &ivan.ID, AccountID: &acc.ID, AssigneeID: &mia.ID},
 			&model.Opportunity{Name: "Summer stock", ContactID: &ivan.ID, AccountID: &acc.ID, Amount: model.Dec("250000"), Currency: "RUB"})
+		autumn, winter := &model.Opportunity{Name: "Autumn stock", AccountID: &acc.ID, Amount: model.Dec("120000"), Currency: "RUB"},
+			&model.Opportunity{Name: "Winter stock", AccountID: &acc.ID, Amount: model.Dec("4500"), Currency: "EUR"}
+		g.create(g.as(mia), autumn, winter)
 
 		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
 			chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))
@@ -168,5 +175,74 @@ func TestBrowser(t *testing.T) {
 		if focus != "skip:#main" {
 			t.Errorf("the first Tab stop is %q, want the skip link", focus)
 		}
-	})
+
+		// The board: drag a card onto another stage (board.js submits the
+		// card's own form), then move another with the keyboard alone.
+		board := g.srv.URL + "/pipelines/" + pl.ID + "/board"
+		must("board", chromedp.Do(ctx, chromedp.Navigate(board)))
+		waitFor("board", `document.querySelectorAll('.column').length === 3 && document.querySelectorAll('.deal').length === 3`)
+		shot("10-board")
+		drag := fmt.Sprintf(`(() => {
+			const card = document.querySelector('.deal[data-id="%s"]'), col = document.querySelector('.column[data-stage="negotiation"]');
+			const dt = new DataTransfer();
+			card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, cancelable: true, dataTransfer: dt}));
+			col.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+			col.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+		})()`, autumn.ID)
+		follow("drag", chromedp.Evaluate[chromedp.Void](drag))
+		waitFor("dragged", fmt.Sprintf(`document.querySelector('.column[data-stage="negotiation"] .deal[data-id="%s"]') !== null &&
+			document.querySelector('main .notice.ok')?.textContent.includes('The deal is moved.')`, autumn.ID))
+		if o := getDeal(t, g, autumn.ID); o.Stage != "negotiation" {
+			t.Errorf("after the drag the deal is in %s", o.Stage)
+		}
+		shot("11-board-dragged")
+		must("focus move", chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`.deal[data-id="`+winter.ID+`"] summary`)), chromedp.KeyEvent("\r"), chromedp.KeyEvent("\t")))
+		focus, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+		must("focus", err)
+		if focus != "stage-"+winter.ID {
+			t.Fatalf("Tab from the card's Move went to %q, not its stage list", focus)
+		}
+		must("choose", chromedp.Do(ctx, chromedp.KeyEvent(kb.ArrowDown)))
+		waitFor("chosen", `document.activeElement.value === 'proposal'`)
+		must("to the button", chromedp.Do(ctx, chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t")))
+		focus, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.tagName + ':' + document.activeElement.type`))
+		must("focus", err)
+		if focus != "BUTTON:submit" {
+			t.Fatalf("the second Tab from the stage list reached %q, not the Move button", focus)
+		}
+		follow("keyboard move", chromedp.KeyEvent("\r"))
+		waitFor("moved by keyboard", fmt.Sprintf(`document.querySelector('.column[data-stage="proposal"] .deal[data-id="%s"]') !== null`, winter.ID))
+		if o := getDeal(t, g, winter.ID); o.Stage != "proposal" {
+			t.Errorf("after the keyboard move the deal is in %s", o.Stage)
+		}
+		follow("open deal", chromedp.Click(chromedp.CSS(`.deal[data-id="`+autumn.ID+`"] h3 a`)))
+		waitFor("deal page", `document.querySelector('h1')?.textContent === 'Autumn stock' && document.body.textContent.includes('Qualify → Negotiation')`)
+		shot("12-opportunity")
+
+		// The desk: the queue list, the request, an answer by mail.
+		must("requests", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/requests")))
+		waitFor("requests", `document.querySelectorAll('#results tbody tr').length === 1`)
+		shot("13-requests")
+		// The filters swap the results in place (htmx) and keep the URL.
+		must("filter requests", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__samePage = true;
+			const s = document.getElementById('status'); s.value = 'resolved'; s.dispatchEvent(new Event('change', {bubbles: true}));`)))
+		waitFor("filtered", `window.__samePage === true && document.querySelector('#results .empty') !== null && location.search.includes('status=resolved')`)
+		must("unfilter", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/requests")))
+		waitFor("requests again", `document.querySelectorAll('#results tbody tr').length === 1`)
+		follow("open request", chromedp.Click(chromedp.CSS(`#results a[href^="/requests/"]`)))
+		waitFor("request", `document.getElementById('reply-text') !== null`)
+		shot("14-request")
+		must("write", chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("reply-text"), "Здравствуйте! Адрес в счёте исправлен.")))
+		follow("send", chromedp.Click(chromedp.CSS(`form[action$="/reply"] button[type=submit]`)))
+		waitFor("replied", `document.querySelector('main .notice.ok')?.textContent.includes('Your reply is queued') &&
+			document.querySelector('#story li.mail')?.textContent.includes('Адрес в счёте исправлен')`)
+		shot("15-request-replied")
+		if got := m.enqueued.Load() - sent; got != 1 {
+			t.Errorf("%d mails enqueued, want 1", got)
+		}
+		mails, err := store.List[model.OutboundMail](sys, g.s, store.ListParams{})
+		if err != nil || len(mails.Items) != 1 || mails.Items[0].To[0].Email != "ivan@romashka.example" {
+			t.Errorf("outbox: %+v %v", mails.Items, err)
+		}
+	}, withMail(m))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"rapport/hub/auth"
+	"rapport/hub/outmail"
 	"rapport/hub/problem"
 	"rapport/model"
 	"rapport/model/store"
@@ -39,7 +40,16 @@ type Config struct {
 	// PublicURL is the hub's address as outsiders reach it (for the DAV
 	// address the profile shows); empty: the host each request came to.
 	PublicURL string
-	Logger    *slog.Logger
+	// Mail composes and queues replies to requests: the composer the API's
+	// POST /requests/{id}/reply uses (hub/outmail through cmd). Without it
+	// the request page offers no reply by mail.
+	Mail   Mailer
+	Logger *slog.Logger
+}
+
+// Mailer queues an agent's answer to a request by mail (*outmail.Composer).
+type Mailer interface {
+	Reply(ctx context.Context, requestID string, in outmail.Reply) (*model.OutboundMail, error)
 }
 
 // Console serves the staff web console.
@@ -134,6 +144,17 @@ func (c *Console) Mount(r *mux.Router) {
 	post("/profile/password", c.changePassword)
 	post("/profile/app-passwords", c.createAppPassword)
 	post("/profile/app-passwords/{id}/revoke", c.revokeAppPassword)
+	get("/pipelines", c.pipelines)
+	get("/pipelines/{id}/board", c.board)
+	get("/opportunities/{id}", c.opportunity)
+	post("/opportunities/{id}/stage", c.moveOpportunity)
+	get("/requests", c.requests)
+	post("/requests/next", c.nextRequest)
+	get("/requests/{id}", c.request)
+	post("/requests/{id}/reply", c.replyRequest)
+	post("/requests/{id}/note", c.noteRequest)
+	post("/requests/{id}/work", c.updateRequest)
+	post("/requests/{id}/time", c.logTime)
 	r.PathPrefix("/static/").Handler(c.assets).Methods(http.MethodGet, http.MethodHead)
 }
 
@@ -143,13 +164,16 @@ func (c *Console) Mount(r *mux.Router) {
 type page struct {
 	*view
 	Title string // the page's <title> and <h1>, already translated
-	Nav   string // "home", "contacts", "accounts", "profile"
+	Nav   string // "home", "contacts", "accounts", "pipelines", "requests", "profile"
 	User  *model.User
 	CSRF  string
 	Done  string // catalogue key of a message confirming the last action
 	Data  any
 	// Partial renders only the template named here (an htmx swap).
 	Partial string
+	// Scripts are the page's own static scripts besides htmx (no inline
+	// script: the CSP forbids it).
+	Scripts []string
 	assets  *assets
 }
 
@@ -260,7 +284,8 @@ func doneKey(r *http.Request) string {
 }
 
 // doneMessages are the confirmations a redirect may ask for.
-var doneMessages = map[string]bool{"preferences": true, "password": true, "revoked": true}
+var doneMessages = map[string]bool{"preferences": true, "password": true, "revoked": true,
+	"moved": true, "replied": true, "noted": true, "updated": true, "logged": true, "taken": true}
 
 // partialTarget reports whether r is an htmx request that swaps only the
 // element with id (HX-Target "tag#id"), not a history restore that needs the

@@ -13,7 +13,8 @@
 // English and Russian), and dates, numbers and money are formatted in the
 // user's locale and time zone (view.go). See docs/console.md.
 //
-// It imports model, model/store, model/icalmap, hub/auth, hub/problem and
-// templates/locale; never connectors (cmd injects what the hub needs from
-// them).
+// It imports model, model/store, model/icalmap, hub/auth, hub/problem,
+// hub/outmail (the reply's type: cmd injects the composer the API uses as
+// Config.Mail) and templates/locale; never connectors (cmd injects what
+// the hub needs from them).
 package console

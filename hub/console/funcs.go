@@ -15,6 +15,11 @@ var funcs = template.FuncMap{
 	"addrLine": addrLine,
 	"weblink":  weblink,
 	"date":     func(t time.Time) model.Date { return model.Date{Time: t} },
+	"ptrTo":    func(s string) *string { return &s },
+	"idOf":     deref,
+	// highlighted trusts a search snippet: the store escapes the text and
+	// adds only <mark> around matches (model.KBHit).
+	"highlighted": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // escaped by the store
 }
 
 // weblink makes a stored web address a link: "example.com" gets https://;

@@ -42,6 +42,7 @@ type agendaItem struct {
 
 // pipelineRow sums the user's open deals in one stage of a pipeline.
 type pipelineRow struct {
+	PipelineID      string
 	Pipeline, Stage string
 	Probability     int
 	Deals           int
@@ -219,7 +220,7 @@ func (c *Console) pipelineSummary(ctx context.Context, me string, v *view, d *ho
 	for _, pl := range pipes.Items {
 		for _, st := range pl.Stages {
 			k := key{pl.ID, st.Key}
-			sums[k] = &pipelineRow{Pipeline: pl.Name, Stage: st.Name, Probability: st.Probability}
+			sums[k] = &pipelineRow{PipelineID: pl.ID, Pipeline: pl.Name, Stage: st.Name, Probability: st.Probability}
 			order = append(order, k)
 		}
 	}

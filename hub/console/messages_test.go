@@ -112,6 +112,12 @@ func TestEveryKeyExists(t *testing.T) {
 	for _, s := range []string{"name", "updated", "created"} {
 		add("list.sort." + s)
 	}
+	for _, k := range refusedFields {
+		add(k)
+	}
+	for _, f := range chronologyOrder {
+		add("request.field." + f)
+	}
 	for k := range doneMessages {
 		add("done." + k)
 	}

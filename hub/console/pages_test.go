@@ -96,21 +96,7 @@ func TestFormsNeedCSRF(t *testing.T) {
 			"/profile/app-passwords": {"label": {"Laptop"}},
 			"/profile/app-passwords/" + pw.ID + "/revoke": {},
 		}
-		for path, form := range forms {
-			for name, token := range map[string]string{"no token": "", "wrong token": "x" + b.token()} {
-				f := url.Values{}
-				for k, v := range form {
-					f[k] = v
-				}
-				if token != "" {
-					f.Set("csrf_token", token)
-				}
-				r := b.post(path, f)
-				if r.code != http.StatusForbidden || !strings.Contains(r.body, "Not allowed") {
-					t.Errorf("POST %s with %s: %d", path, name, r.code)
-				}
-			}
-		}
+		b.refusedWithoutToken(t, forms)
 		me, err := store.Get[model.User](sys, g.s, u.ID)
 		if err != nil || me.Language != "" || me.TimeZone != "" {
 			t.Fatalf("preferences changed: %+v %v", me, err)
@@ -569,4 +555,24 @@ func TestStaticAssets(t *testing.T) {
 			t.Fatalf("htmx %s not served", console.HTMXVersion)
 		}
 	})
+}
+
+// refusedWithoutToken posts every form without the session's CSRF token
+// and with a wrong one: each must be refused with 403.
+func (b *browser) refusedWithoutToken(t *testing.T, forms map[string]url.Values) {
+	t.Helper()
+	for path, form := range forms {
+		for name, token := range map[string]string{"no token": "", "wrong token": "x" + b.token()} {
+			f := url.Values{}
+			for k, v := range form {
+				f[k] = v
+			}
+			if token != "" {
+				f.Set("csrf_token", token)
+			}
+			if r := b.post(path, f); r.code != http.StatusForbidden || !strings.Contains(r.body, "Not allowed") {
+				t.Errorf("POST %s with %s: %d", path, name, r.code)
+			}
+		}
+	}
 }

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"rapport/model"
+	"rapport/model/store"
 )
 
 // TestNoNPlusOne counts the SQL statements of each page for a small and a
 // larger data set: the count must not grow with the rows a page shows.
 func TestNoNPlusOne(t *testing.T) {
 	eachRig(t, func(t *testing.T, g *rig) {
-		g.pipeline()
+		pl := g.pipeline()
 		small := g.user("sam", "Sam Small", model.RoleAgent, nil)
 		large := g.user("lara", "Lara Large", model.RoleAgent, nil)
 		fs, fl := g.timelineFixture(small, 1), g.timelineFixture(large, 8)
@@ -29,6 +30,7 @@ func TestNoNPlusOne(t *testing.T) {
 			g.create(sys, acc)
 			g.create(sys, &model.Contact{FirstName: "Pat", LastName: fmt.Sprintf("Row%02d", i), AccountID: &acc.ID, OwnerID: &owner.ID})
 		}
+		ds, dl := g.workFixture(small, pl, 1), g.workFixture(large, pl, 8)
 		bs, bl := g.signIn("sam"), g.signIn("lara")
 		pages := []struct{ name, small, large string }{
 			{"contacts", "/contacts?q=row00", "/contacts?q=row"},
@@ -38,6 +40,11 @@ func TestNoNPlusOne(t *testing.T) {
 			{"account view", "/accounts/" + fs.acc.ID, "/accounts/" + fl.acc.ID},
 			{"home", "/", "/"},
 			{"profile", "/profile", "/profile"},
+			{"pipelines", "/pipelines", "/pipelines"},
+			{"board", "/pipelines/" + pl.ID + "/board", "/pipelines/" + pl.ID + "/board"},
+			{"opportunity", "/opportunities/" + ds.deal.ID, "/opportunities/" + dl.deal.ID},
+			{"requests", "/requests?mine=1", "/requests?mine=1"},
+			{"request", "/requests/" + ds.request.ID, "/requests/" + dl.request.ID},
 		}
 		for _, p := range pages {
 			bs.page(p.small) // warm up: first renders may prime caches
@@ -50,7 +57,7 @@ func TestNoNPlusOne(t *testing.T) {
 			} else {
 				t.Logf("%s: %d statements (%d and %d bytes)", p.name, n1, len(smallBody), len(largeBody))
 			}
-			if len(largeBody) <= len(smallBody) && p.name != "profile" {
+			if len(largeBody) <= len(smallBody) && p.name != "profile" && p.name != "pipelines" {
 				t.Errorf("%s: the large page (%d bytes) is not larger than the small one (%d)", p.name, len(largeBody), len(smallBody))
 			}
 		}
@@ -78,4 +85,42 @@ func (g *rig) homeFixture(u *model.User, n int) {
 			&model.Opportunity{Name: fmt.Sprintf("Deal %d", i), AccountID: &acc.ID, Amount: model.Dec("100"), Currency: []string{"EUR", "USD"}[i%2],
 				OwnerID: &u.ID, NextStep: "Follow up", NextStepDue: &model.Date{Time: day.AddDate(0, 0, -1-i)}})
 	}
+}
+
+// workFixture is u's deal moved through n stage changes with n activities
+// linked to it, and u's request with n notes, n workflow changes and n
+// time entries (plus the n deals and requests homeFixture gave u).
+type workFixture struct {
+	deal    *model.Opportunity
+	request *model.Request
+}
+
+func (g *rig) workFixture(u *model.User, pl *model.Pipeline, n int) workFixture {
+	g.t.Helper()
+	ctx := g.as(u)
+	q := &model.Queue{Name: u.Name + " queue", Active: true}
+	g.create(sys, q)
+	f := workFixture{
+		deal:    &model.Opportunity{Name: u.Name + " big deal", PipelineID: pl.ID, Amount: model.Dec("10"), Currency: "EUR"},
+		request: &model.Request{Subject: "Invoice address is wrong", QueueID: &q.ID, AssigneeID: &u.ID},
+	}
+	g.create(ctx, f.deal, f.request)
+	for i := range n {
+		stage := pl.Stages[(i+1)%len(pl.Stages)].Key
+		if _, err := store.Update(ctx, g.s, f.deal.ID, 0, func(o *model.Opportunity) error { o.Stage = stage; return nil }); err != nil {
+			g.t.Fatal(err)
+		}
+		at := time.Now().UTC().Add(-time.Duration(i) * time.Hour)
+		g.create(ctx, &model.Activity{Kind: model.KindCall, Subject: fmt.Sprintf("Deal call %d", i), StartAt: &at, OwnerID: &u.ID,
+			Links: []model.Link{{Entity: "opportunity", ID: f.deal.ID}}},
+			&model.TimeEntry{RequestID: f.request.ID, Minutes: 10 + i, Note: fmt.Sprintf("Work %d", i)})
+		if _, err := g.s.AddRequestEvent(ctx, f.request.ID, store.RequestEvent{Type: "note", Body: fmt.Sprintf("Note %d", i)}); err != nil {
+			g.t.Fatal(err)
+		}
+		prio := model.RequestPriorities[i%len(model.RequestPriorities)]
+		if _, err := store.Update(ctx, g.s, f.request.ID, 0, func(r *model.Request) error { r.Priority = prio; return nil }); err != nil {
+			g.t.Fatal(err)
+		}
+	}
+	return f
 }

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"rapport/hub/api"
 	"rapport/hub/auth"
 	"rapport/hub/console"
+	"rapport/hub/outmail"
 	"rapport/model"
 	"rapport/model/store"
 	"rapport/model/storetest"
@@ -108,6 +110,12 @@ func (g *rig) create(ctx context.Context, recs ...model.Record) {
 		case *model.Opportunity:
 			err = store.Create(ctx, g.s, r)
 		case *model.Pipeline:
+			err = store.Create(ctx, g.s, r)
+		case *model.Queue:
+			err = store.Create(ctx, g.s, r)
+		case *model.TimeEntry:
+			err = store.Create(ctx, g.s, r)
+		case *model.KBArticle:
 			err = store.Create(ctx, g.s, r)
 		case *model.Quote:
 			_, err = g.s.CreateQuote(ctx, r, nil)
@@ -256,3 +264,22 @@ func (g *rig) pipeline() *model.Pipeline {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// mailer is a composer as cmd wires it, with Message-IDs minted and
+// deliveries enqueued in memory: the rig's Config.Mail.
+type mailer struct {
+	n        atomic.Int64
+	enqueued atomic.Int64
+}
+
+// withMail gives the console the API's reply composer.
+func withMail(m *mailer) func(*console.Config) {
+	return func(cfg *console.Config) {
+		cfg.Mail = outmail.New(outmail.Config{Store: cfg.Store,
+			MintMessageID: func(ref, domain string) (string, error) {
+				return fmt.Sprintf("%s.%016x.000000000000000000000000@%s", ref, m.n.Add(1), domain), nil
+			},
+			Enqueue: func(context.Context, string) error { m.enqueued.Add(1); return nil },
+			From:    model.MailAddress{Name: "Support", Email: "desk@example.com"}})
+	}
+}

@@ -24,6 +24,13 @@ const (
 // timelineShows are the timeline's filters, in the order offered.
 var timelineShows = []string{"all", "activities", "mails", "documents", "files", "requests", "deals", "quotes", "orders"}
 
+// timelineOpportunityShows are the filters of a deal's timeline: what can
+// name a deal (activities linked to it, its files, quotes and orders).
+var timelineOpportunityShows = []string{"all", "activities", "mails", "documents", "files", "quotes", "orders"}
+
+// timelineBases are the record pages timelines sit on, by entity.
+var timelineBases = map[string]string{"contact": "/contacts/", "account": "/accounts/", "opportunity": "/opportunities/"}
+
 // timeline is the one chronology of a contact or an account: activities
 // (appointments, calls, tasks, notes), mails, merged documents, files,
 // requests, deals, quotes and orders — each read with the same store query
@@ -36,7 +43,7 @@ type timeline struct {
 	Count   int
 	More    string // the next page's URL (one source), or ""
 	Capped  bool   // "all" shows only the newest entries of each source
-	Account bool   // an account's timeline (entries name their contact)
+	Account bool   // an account's or a deal's timeline (entries name their contact)
 	Names   *names
 }
 
@@ -62,16 +69,21 @@ type entry struct {
 	Priority string
 }
 
-// timeline reads the timeline of entity (contact or account) id for the
-// filter and cursor in query, collecting the ids it will name into ids.
+// timeline reads the timeline of entity (contact, account or opportunity)
+// id for the filter and cursor in query, collecting the ids it will name
+// into ids.
 func (c *Console) timeline(ctx context.Context, v *view, entity, id string, query url.Values, ids *nameIDs) (*timeline, error) {
-	t := &timeline{Show: query.Get("show"), Shows: timelineShows, Base: "/" + entity + "s/" + id, Account: entity == "account"}
-	if !slices.Contains(timelineShows, t.Show) {
+	shows := timelineShows
+	if entity == "opportunity" {
+		shows = timelineOpportunityShows
+	}
+	t := &timeline{Show: query.Get("show"), Shows: shows, Base: timelineBases[entity] + id, Account: entity != "contact"}
+	if !slices.Contains(shows, t.Show) {
 		t.Show = "all"
 	}
 	var entries []entry
 	if t.Show == "all" {
-		for _, src := range timelineShows[1:] {
+		for _, src := range shows[1:] {
 			got, next, err := c.timelineSource(ctx, src, entity, id, timelinePerSource, "")
 			if err != nil {
 				return nil, err
@@ -179,12 +191,12 @@ func activityEntry(a *model.Activity) entry {
 
 func requestEntry(r *model.Request) entry {
 	return entry{Kind: "request", At: r.CreatedAt, Title: r.Subject, Ref: r.Number, Status: r.Status,
-		Text: excerpt(r.Description), Owner: r.AssigneeID, Contact: r.ContactID, Priority: r.Priority}
+		Text: excerpt(r.Description), Owner: r.AssigneeID, Contact: r.ContactID, Priority: r.Priority, Link: "/requests/" + r.ID}
 }
 
 func dealEntry(o *model.Opportunity) entry {
 	return entry{Kind: "deal", At: o.CreatedAt, Title: o.Name, Status: o.Outcome, Text: excerpt(o.NextStep),
-		Amount: &money{o.Amount, o.Currency}, Owner: o.OwnerID, Contact: o.ContactID}
+		Amount: &money{o.Amount, o.Currency}, Owner: o.OwnerID, Contact: o.ContactID, Link: "/opportunities/" + o.ID}
 }
 
 func quoteEntry(q *model.Quote) entry {

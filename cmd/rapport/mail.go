@@ -30,11 +30,11 @@ func (o *ingestOptions) bind(f *pflag.FlagSet) {
 	f.StringVar(&o.maxSize, "mail-max-size", envOr("RAPPORT_MAIL_MAX_SIZE", "25MB"),
 		"largest incoming mail, in bytes or with KB, MB or GB; larger ones are quarantined unread (env RAPPORT_MAIL_MAX_SIZE)")
 	workers, err := strconv.Atoi(os.Getenv("RAPPORT_MAIL_WORKERS"))
-	if err != nil || workers < 1 {
-		workers = ingest.DefaultWorkers
+	if err != nil || workers < 0 {
+		workers = 0
 	}
 	f.IntVar(&o.workers, "mail-workers", workers,
-		"incoming mails of one folder committed at once, each on a database connection (env RAPPORT_MAIL_WORKERS)")
+		"incoming mails of one folder committed at once, each on a database connection; 0: 4 on PostgreSQL, 1 on SQLite (env RAPPORT_MAIL_WORKERS)")
 }
 
 // parseSize reads a size in bytes, or with a KB, MB or GB suffix (powers

@@ -2,12 +2,17 @@ package blobstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -15,17 +20,22 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
-// blobsTable is the schema the migrations give the table, per engine.
-func blobsTable(engine string) string {
+// blobsTables is the schema the migrations give the tables, per engine.
+func blobsTables(engine string) []string {
 	data := "BLOB"
 	if engine == "postgres" {
 		data = "BYTEA"
 	}
-	return `CREATE TABLE blobs (
+	return []string{`CREATE TABLE blobs (
 		sha256 VARCHAR(64) PRIMARY KEY,
 		size BIGINT NOT NULL,
 		data ` + data + ` NOT NULL,
-		created_at TIMESTAMP NOT NULL)`
+		chunks INTEGER NOT NULL DEFAULT 0,
+		created_at TIMESTAMP NOT NULL)`, `CREATE TABLE blob_chunks (
+		sha256 VARCHAR(64) NOT NULL,
+		seq INTEGER NOT NULL,
+		data ` + data + ` NOT NULL,
+		PRIMARY KEY (sha256, seq))`}
 }
 
 func TestDB(t *testing.T) {
@@ -38,7 +48,7 @@ func TestDB(t *testing.T) {
 	db := postgresSchema(t, pg)
 	t.Run("postgres", func(t *testing.T) {
 		runSuite(t, func(t *testing.T) fixture {
-			exec(t, db, "TRUNCATE blobs")
+			exec(t, db, "TRUNCATE blobs, blob_chunks")
 			return dbFixture(NewDB(db, "postgres"))
 		})
 	})
@@ -50,7 +60,7 @@ func openSQLite(t *testing.T) fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	exec(t, db, blobsTable("sqlite"))
+	exec(t, db, blobsTables("sqlite")...)
 	return dbFixture(NewDB(db, "sqlite"))
 }
 
@@ -77,14 +87,16 @@ func postgresSchema(t *testing.T, base string) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() }) // runs before the DROP above
-	exec(t, db, blobsTable("postgres"))
+	exec(t, db, blobsTables("postgres")...)
 	return db
 }
 
-func exec(t *testing.T, db *sql.DB, query string) {
+func exec(t *testing.T, db *sql.DB, queries ...string) {
 	t.Helper()
-	if _, err := db.ExecContext(context.Background(), query); err != nil {
-		t.Fatalf("%s: %v", query, err)
+	for _, query := range queries {
+		if _, err := db.ExecContext(context.Background(), query); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
 	}
 }
 
@@ -122,4 +134,117 @@ func TestPlaceholders(t *testing.T) {
 		}
 	}()
 	NewDB(nil, "mysql")
+}
+
+// TestDBChunks: a blob over chunkSize is stored in chunk rows and streamed
+// back, never held whole in memory (the heap stays under half the blob);
+// deleting it removes its chunks.
+func TestDBChunks(t *testing.T) {
+	engines := map[string]func(t *testing.T) *DB{"sqlite": func(t *testing.T) *DB { return openSQLite(t).store.(*DB) }}
+	if pg := os.Getenv("RAPPORT_TEST_POSTGRES"); pg != "" {
+		engines["postgres"] = func(t *testing.T) *DB { return NewDB(postgresSchema(t, pg), "postgres") }
+	}
+	for engine, open := range engines {
+		t.Run(engine, func(t *testing.T) {
+			d := open(t)
+			const size = 48<<20 + 3
+			var peak heapPeak
+			peak.start()
+			info, err := d.Put(context.Background(), io.LimitReader(repeat("a log line of a printer spooler\n"), size), "log.txt", 64<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grew := peak.stop()
+			if grew > size/2 {
+				t.Errorf("putting a 48 MB blob grew the heap by %d MiB", grew>>20)
+			}
+			t.Logf("put 48 MB: heap +%.1f MiB", float64(grew)/(1<<20))
+			if n := chunkRows(t, d, info.SHA256); n != 49 {
+				t.Fatalf("%d chunk rows, want 49", n)
+			}
+			peak.start()
+			rc, err := d.Open(context.Background(), info.SHA256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.New()
+			n, err := io.Copy(h, rc)
+			rc.Close()
+			if err != nil || n != size || hex.EncodeToString(h.Sum(nil)) != info.SHA256 {
+				t.Fatalf("read back %d bytes, %v; hash matches: %v", n, err, hex.EncodeToString(h.Sum(nil)) == info.SHA256)
+			}
+			if grew = peak.stop(); grew > size/2 {
+				t.Errorf("reading a 48 MB blob grew the heap by %d MiB", grew>>20)
+			}
+			t.Logf("read 48 MB: heap +%.1f MiB", float64(grew)/(1<<20))
+			if again := put(t, d, []byte("small"), "s.txt"); chunkRows(t, d, again.SHA256) != 0 {
+				t.Error("a small blob has chunk rows")
+			}
+			if err := d.Delete(context.Background(), info.SHA256); err != nil {
+				t.Fatal(err)
+			}
+			if n := chunkRows(t, d, info.SHA256); n != 0 {
+				t.Fatalf("%d chunk rows left after Delete", n)
+			}
+		})
+	}
+}
+
+func chunkRows(t *testing.T, d *DB, sha string) int {
+	t.Helper()
+	var n int
+	if err := d.db.QueryRow(d.q(`SELECT count(*) FROM blob_chunks WHERE sha256 = ?`), sha).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// repeat is an endless reader of s.
+type repeat string
+
+func (r repeat) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = r[i%len(r)]
+	}
+	return len(p), nil
+}
+
+// heapPeak samples the heap while an operation runs, with the collector
+// set to run often (GOGC 10) so that the samples follow the live heap
+// rather than garbage waiting for a collection.
+type heapPeak struct {
+	base, max uint64
+	gcPercent int
+	stopCh    chan struct{}
+	done      chan struct{}
+}
+
+func (h *heapPeak) start() {
+	h.gcPercent = debug.SetGCPercent(10)
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	h.base, h.max = m.HeapAlloc, m.HeapAlloc
+	h.stopCh, h.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(h.done)
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			h.max = max(h.max, m.HeapAlloc)
+			select {
+			case <-h.stopCh:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+// stop returns how far the heap rose above where it was at start.
+func (h *heapPeak) stop() uint64 {
+	close(h.stopCh)
+	<-h.done
+	debug.SetGCPercent(h.gcPercent)
+	return h.max - h.base
 }

@@ -191,14 +191,14 @@ func testInvalidHash(t *testing.T, f fixture) {
 }
 
 func testConcurrentSameContent(t *testing.T, f fixture) {
-	content := randomBytes(256<<10, 3)
+	content := randomBytes(2<<20+5, 3) // chunked in the database store
 	const n = 16
 	infos := make([]Info, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			infos[i], errs[i] = f.store.Put(context.Background(), bytes.NewReader(content), "same.bin", 1<<20)
+			infos[i], errs[i] = f.store.Put(context.Background(), bytes.NewReader(content), "same.bin", 4<<20)
 		})
 	}
 	wg.Wait()

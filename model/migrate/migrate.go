@@ -36,6 +36,7 @@ var bodies = []string{
 	m0019MergedRecords,
 	m0020IMIP,
 	m0021Privacy,
+	m0022BlobChunks,
 }
 
 // Latest is the newest schema version this build knows.

@@ -54,7 +54,7 @@ type querier interface {
 
 // infraTable reports whether a table holds no data of its own and stays out
 // of archives: the migration log (the archive records the version), the
-// blob table (blobs travel as files and go back through the blob store) and
+// blob tables (blobs travel as files and go back through the blob store) and
 // River's bookkeeping (leader, queues, clients, notifications, migration
 // log), which River rebuilds. River's river_job is data: its unfinished jobs
 // (mail to send, webhooks to process) travel.
@@ -62,7 +62,7 @@ func infraTable(name string) bool {
 	switch name {
 	case riverJobTable:
 		return false
-	case "goose_db_version", "blobs":
+	case "goose_db_version", "blobs", "blob_chunks":
 		return true
 	}
 	return strings.HasPrefix(name, "river_")

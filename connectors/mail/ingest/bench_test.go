@@ -97,6 +97,31 @@ func BenchmarkIngest(b *testing.B) {
 	})
 }
 
+// BenchmarkIngestConcurrent: the same mails as BenchmarkIngest through
+// the engine's handler, committed by the engine's default workers in
+// batches of 100, as the IMAP engine drives it.
+func BenchmarkIngestConcurrent(b *testing.B) {
+	benchRate(b, func(b *testing.B, f *fixture) time.Duration {
+		msgs := make([][]byte, benchCount)
+		for i := range msgs {
+			msgs[i] = typicalMail(i)
+		}
+		c := f.p.concurrent(DefaultWorkers(f.s.Engine()))
+		start := time.Now()
+		for i, raw := range msgs {
+			if err := c.Handle(context.Background(), f.at(uint32(i+1), raw)); err != nil {
+				b.Fatal(err)
+			}
+			if (i+1)%100 == 0 || i == len(msgs)-1 {
+				if _, err := c.Settle(context.Background(), f.mb.ID, "INBOX"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		return time.Since(start)
+	})
+}
+
 // BenchmarkDovecotIngest: typical mails from a real Dovecot through the
 // engine (connecting and logging in included) into the store, until the
 // last one is committed.

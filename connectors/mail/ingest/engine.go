@@ -62,7 +62,7 @@ func StartEngine(ctx context.Context, cfg EngineConfig) (*Engine, error) {
 	log := cmp.Or(cfg.Logger, slog.Default())
 	ctx, cancel := context.WithCancel(ctx)
 	e := &Engine{cfg: cfg, log: log, ctx: ctx, running: map[string]int64{}, cancel: cancel, done: make(chan struct{})}
-	h := cfg.Pipeline.concurrent(cmp.Or(cfg.Pipeline.cfg.Workers, DefaultWorkers))
+	h := cfg.Pipeline.concurrent(cmp.Or(cfg.Pipeline.cfg.Workers, DefaultWorkers(cfg.Store.Engine())))
 	e.mgr = mailin.NewManager(ctx, mailin.Env{Handler: h, Checkpoints: h, OnStatus: e.onStatus(ctx), Logger: log})
 	go e.loop(ctx)
 	return e, nil

@@ -57,7 +57,8 @@ type Config struct {
 	// Limits are the classifier's rate limits (zero fields: defaults).
 	Limits store.MailLimits
 	// Workers is how many messages of a folder the engine commits at once
-	// (0: DefaultWorkers). Handle alone always commits before it returns.
+	// (0: DefaultWorkers of the store's engine). Handle alone always commits
+	// before it returns.
 	Workers int
 	// Invitations applies iMIP answers; nil logs them only.
 	Invitations Invitations

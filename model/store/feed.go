@@ -42,6 +42,9 @@ func (s *Store) queueChange(ctx context.Context, rec model.Record, op string, fi
 	}
 	a := model.ActorFrom(ctx)
 	m := rec.RecordMeta()
+	if op == model.OpCreate || op == model.OpDelete {
+		st.setLive(rec.Entity(), m.ID, op == model.OpCreate)
+	}
 	st.changes = append(st.changes, &pendingChange{&model.Change{
 		Entity: rec.Entity(), RecordID: m.ID, Op: op, Version: m.Version,
 		ActorID: a.UserID, Actor: a.Name, At: m.UpdatedAt, Fields: fields, Snapshot: snap,

@@ -376,12 +376,14 @@ func changedRefs(before, after []model.Ref) []model.Ref {
 
 // checkRefs verifies that every reference names a live record, with one
 // query per referenced entity. The signed-in user needs no query: the
-// credentials were just checked against a live, enabled user.
+// credentials were just checked against a live, enabled user; nor do
+// records the transaction already created or checked.
 func (s *Store) checkRefs(ctx context.Context, refs []model.Ref) error {
 	want := map[string]map[string][]string{} // entity → id → fields
 	me := model.ActorFrom(ctx).UserID
+	st := s.inTx(ctx)
 	for _, x := range refs {
-		if x.ID == nil || *x.ID == "" || (x.Entity == "user" && *x.ID == me) {
+		if x.ID == nil || *x.ID == "" || (x.Entity == "user" && *x.ID == me) || st.isLive(x.Entity, *x.ID) {
 			continue
 		}
 		if want[x.Entity] == nil {
@@ -402,6 +404,7 @@ func (s *Store) checkRefs(ctx context.Context, refs []model.Ref) error {
 		have := map[string]bool{}
 		for _, id := range found {
 			have[id] = true
+			st.setLive(entity, id, true)
 		}
 		for id, fields := range ids {
 			if !have[id] {

@@ -165,6 +165,34 @@ type txState struct {
 	conn    *sql.Conn // PostgreSQL: the session the transaction runs on (for COPY)
 	changes []*pendingChange
 	depth   int
+	// live are the records (entity and id) this transaction created or
+	// found live, so that checkRefs asks the database about each once: an
+	// ingested mail's contact is referenced by its request, activity and
+	// acknowledgement. Deleting a record forgets it; a rolled-back
+	// savepoint forgets them all.
+	live map[liveKey]bool
+}
+
+// liveKey names a record in txState.live.
+type liveKey struct{ entity, id string }
+
+// isLive reports whether the transaction knows the record is live; false
+// outside a transaction.
+func (st *txState) isLive(entity, id string) bool {
+	return st != nil && st.live[liveKey{entity, id}]
+}
+
+// setLive records that the record is live, or no longer is.
+func (st *txState) setLive(entity, id string, live bool) {
+	switch {
+	case st == nil:
+	case live && st.live == nil:
+		st.live = map[liveKey]bool{{entity, id}: true}
+	case live:
+		st.live[liveKey{entity, id}] = true
+	default:
+		delete(st.live, liveKey{entity, id})
+	}
 }
 
 // WithTx runs fn in one database transaction. Inside a transaction already
@@ -215,6 +243,7 @@ func (s *Store) nested(ctx context.Context, st *txState, fn func(ctx context.Con
 			return fmt.Errorf("store: rollback to savepoint: %w (after %w)", rbErr, err)
 		}
 		st.changes = st.changes[:nChanges]
+		st.live = nil // what the undone step created is gone
 		if relErr := releaseSavepoint(st, sp); relErr != nil {
 			return fmt.Errorf("%w (after %w)", relErr, err)
 		}

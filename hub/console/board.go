@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"rapport/hub/problem"
 	"rapport/model"
 	"rapport/model/store"
 )
@@ -239,7 +240,7 @@ func (c *Console) moveOpportunity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.RefusedID, d.Refused = cur.ID, refusal(p.view, err)
-	c.render(w, r, refusalStatus(err), "board", p)
+	c.render(w, r, problem.Status(model.ErrorCode(err)), "board", p)
 }
 
 // fieldErr is an EINVALID error about one field.
@@ -247,19 +248,6 @@ func fieldErr(field, msg string) error {
 	fe := model.FieldErrors{}
 	fe.Add(field, msg)
 	return fe.Err()
-}
-
-// refusalStatus is the HTTP status of a page that shows a refused write.
-func refusalStatus(err error) int {
-	switch model.ErrorCode(err) {
-	case model.EFORBIDDEN:
-		return http.StatusForbidden
-	case model.EPRECONDITION:
-		return http.StatusPreconditionFailed
-	case model.ECONFLICT:
-		return http.StatusConflict
-	}
-	return http.StatusUnprocessableEntity
 }
 
 // refusedFields are the catalogue keys of the field errors people meet on
@@ -356,7 +344,7 @@ func (c *Console) renderOpportunity(w http.ResponseWriter, r *http.Request, id s
 	}
 	status := http.StatusOK
 	if refused != nil {
-		d.Refused, status = refusal(p.view, refused), refusalStatus(refused)
+		d.Refused, status = refusal(p.view, refused), problem.Status(model.ErrorCode(refused))
 	}
 	p.Data = d
 	tl, err := c.timeline(ctx, p.view, "opportunity", o.ID, r.URL.Query(), ids)

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"rapport/hub/outmail"
+	"rapport/hub/problem"
 	"rapport/model"
 	"rapport/model/store"
 )
@@ -286,7 +287,7 @@ func (c *Console) renderRequest(w http.ResponseWriter, r *http.Request, id, form
 	d.Story = storyOf(p.view, story, d.Names, queueNames)
 	status := http.StatusOK
 	if refused != nil {
-		d.Form, d.Refused, status = form, refusal(p.view, refused), refusalStatus(refused)
+		d.Form, d.Refused, status = form, refusal(p.view, refused), problem.Status(model.ErrorCode(refused))
 		if errors.Is(refused, outmail.ErrNotConfigured) {
 			d.Refused, status = p.T("request.reply.unconfigured"), http.StatusNotImplemented
 		}

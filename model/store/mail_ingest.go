@@ -96,6 +96,9 @@ func (s *Store) ingest(ctx context.Context, in *model.MailIngest) (*model.MailMe
 	if err := s.conn(ctx).Where("id = ?", in.MailboxID).Take(mb).Error; err != nil {
 		return nil, prefixFields(dbErr(err), "mailbox.")
 	}
+	if mb.DeletedAt == nil {
+		s.inTx(ctx).setLive("mailbox", mb.ID, true) // the log entry and the acknowledgement refer to it
+	}
 	ctx = model.WithActor(ctx, intakeActor("mailbox", mb.Name))
 	g := &ingestion{s: s, in: in, mb: mb, msg: newMailMessage(in)}
 	var err error
@@ -279,6 +282,7 @@ func (g *ingestion) queue(ctx context.Context) (*string, error) {
 		g.note("the mailbox's queue is gone: the request waits in no queue")
 		return nil, nil
 	}
+	g.s.inTx(ctx).setLive("queue", ids[0], true) // the request's reference check need not ask again
 	return g.mb.QueueID, nil
 }
 

@@ -37,6 +37,7 @@ var bodies = []string{
 	m0020IMIP,
 	m0021Privacy,
 	m0022BlobChunks,
+	m0023MailParts,
 }
 
 // Latest is the newest schema version this build knows.

@@ -38,16 +38,17 @@ func (s *Store) CheckRecord(ctx context.Context, entity, id string) error {
 
 // blobTables are the tables whose sha256 column points at blobs: the
 // attachments, the files of document templates and of every revision
-// they had (restorable, so kept), and the raw bytes of ingested and
-// quarantined mail.
-var blobTables = []string{"attachments", "document_templates", "document_template_versions", "mail_messages", "mail_quarantines"}
+// they had (restorable, so kept), the raw bytes of ingested and
+// quarantined mail, and the parts of ingested mail.
+var blobTables = []string{"attachments", "document_templates", "document_template_versions", "mail_messages", "mail_quarantines",
+	"mail_message_parts"}
 
 // BlobReferenced reports whether any row of blobTables, live or deleted,
 // still points at a blob (tombstones keep their content until erased).
 func (s *Store) BlobReferenced(ctx context.Context, sha string) (bool, error) {
 	for _, table := range blobTables {
 		var ids []string
-		err := s.conn(ctx).Table(table).Where("sha256 = ?", sha).Limit(1).Pluck("id", &ids).Error
+		err := s.conn(ctx).Table(table).Where("sha256 = ?", sha).Limit(1).Pluck("sha256", &ids).Error
 		if err != nil || len(ids) > 0 {
 			return len(ids) > 0, dbErr(err)
 		}

@@ -118,8 +118,34 @@ func (s *Store) ingest(ctx context.Context, in *model.MailIngest) (*model.MailMe
 	if err := Create(ctx, s, g.msg); err != nil {
 		return nil, err
 	}
+	if err := s.indexMailParts(ctx, g.msg); err != nil {
+		return nil, err
+	}
 	body := &model.MailBody{MailMessageID: g.msg.ID, Text: cleanText(in.Text, 0), HTML: cleanText(in.HTML, 0)}
 	return g.msg, dbErr(s.conn(ctx).Create(body).Error)
+}
+
+// mailPart is a row of mail_message_parts: which blob holds a message's
+// part, so the blob collector and backups see every part (m0023).
+type mailPart struct {
+	MailMessageID string `gorm:"column:mail_message_id"`
+	Seq           int    `gorm:"column:seq"`
+	SHA256        string `gorm:"column:sha256"`
+}
+
+// TableName names the table.
+func (mailPart) TableName() string { return "mail_message_parts" }
+
+// indexMailParts writes the parts rows of a logged message.
+func (s *Store) indexMailParts(ctx context.Context, m *model.MailMessage) error {
+	if len(m.Attachments) == 0 {
+		return nil
+	}
+	rows := make([]mailPart, len(m.Attachments))
+	for i, part := range m.Attachments {
+		rows[i] = mailPart{MailMessageID: m.ID, Seq: i, SHA256: part.SHA256}
+	}
+	return dbErr(s.conn(ctx).Create(&rows).Error)
 }
 
 // newMailMessage is the log entry of a message, its values cut to their

@@ -551,6 +551,9 @@ func applyMail(ctx context.Context, s *Store, e *erasure, rec model.Record, acti
 		if err := s.conn(ctx).Where("mail_message_id = ?", m.ID).Delete(&model.MailBody{}).Error; err != nil {
 			return "", dbErr(err)
 		}
+		if err := s.conn(ctx).Where("mail_message_id = ?", m.ID).Delete(&mailPart{}).Error; err != nil {
+			return "", dbErr(err)
+		}
 		return s.eraseRecord(ctx, e, m, nil, "mailbox_id", "folder", "uidvalidity", "uid", "size", "kind", "outcome", "received_at")
 	}
 	before, err := model.ToMap(m)

@@ -400,7 +400,9 @@ func (g *ingestion) contact(ctx context.Context, who EmailMatch) (contactID, acc
 		return nil, nil, err
 	}
 	c := &model.Contact{DisplayName: cleanText(from.Name, 400), Emails: []model.Labeled{{Type: "work", Value: from.Email}}, AccountID: account}
-	err = g.s.WithTx(ctx, func(ctx context.Context) error { return Create(ctx, g.s, c) })
+	// Create undoes its own writes when it fails (a savepoint), so a refused
+	// contact leaves the message to go on without one.
+	err = Create(ctx, g.s, c)
 	if model.ErrorCode(err) == model.EINVALID {
 		g.note("the sender could not become a contact (%s)", model.ErrorMessage(err))
 		return nil, nil, nil

@@ -39,7 +39,7 @@ func (s *Store) IngestMail(ctx context.Context, in *model.MailIngest) (msg *mode
 }
 
 func (s *Store) ingestOnce(ctx context.Context, in *model.MailIngest) (msg *model.MailMessage, duplicate bool, err error) {
-	err = s.WithTx(ctx, func(ctx context.Context) error {
+	err = s.step(ctx, func(ctx context.Context) error {
 		prior, err := s.priorMail(ctx, in)
 		switch {
 		case err != nil:
@@ -400,9 +400,9 @@ func (g *ingestion) contact(ctx context.Context, who EmailMatch) (contactID, acc
 		return nil, nil, err
 	}
 	c := &model.Contact{DisplayName: cleanText(from.Name, 400), Emails: []model.Labeled{{Type: "work", Value: from.Email}}, AccountID: account}
-	// Create undoes its own writes when it fails (a savepoint), so a refused
-	// contact leaves the message to go on without one.
-	err = Create(ctx, g.s, c)
+	// A refused contact leaves the message to go on without one: Create
+	// undoes its own writes under a savepoint of its own.
+	err = Create(g.s.ownSavepoint(ctx), g.s, c)
 	if model.ErrorCode(err) == model.EINVALID {
 		g.note("the sender could not become a contact (%s)", model.ErrorMessage(err))
 		return nil, nil, nil

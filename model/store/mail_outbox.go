@@ -20,7 +20,7 @@ type Enqueue func(ctx context.Context, outboundID string) error
 // left the mail is kept as suppressed and not sent. Agents' own mail goes
 // to whoever they address.
 func (s *Store) QueueMail(ctx context.Context, m *model.OutboundMail, enqueue Enqueue) error {
-	return s.WithTx(ctx, func(ctx context.Context) error {
+	return s.step(ctx, func(ctx context.Context) error {
 		m.Status = model.OutboundQueued
 		if m.AutoSubmitted != "" {
 			if err := s.dropSuppressed(ctx, m); err != nil {

@@ -72,14 +72,16 @@ func (s *Store) drawCounter(ctx context.Context, kind, period string) (int64, er
 	return n, dbErr(err)
 }
 
-// detach returns ctx without the store transaction it may carry.
+// detach returns ctx without the store transaction it may carry (nor the
+// step it may be in).
 func detach(ctx context.Context) context.Context { return detachedCtx{ctx} }
 
 type detachedCtx struct{ context.Context }
 
-// Value hides store transactions from the parent context.
+// Value hides store transactions and steps from the parent context.
 func (d detachedCtx) Value(key any) any {
-	if _, ok := key.(txKey); ok {
+	switch key.(type) {
+	case txKey, stepKey:
 		return nil
 	}
 	return d.Context.Value(key)

@@ -28,6 +28,7 @@ type benchSite struct {
 	board   string // a pipeline board with benchDeals open deals
 	deal    string // a deal with a history and a timeline
 	request string // a request with a long chronology
+	report  string // the query of the board's pipeline_by_stage report
 }
 
 // benchDeals is the number of open deals on the benchmark's board.
@@ -40,8 +41,9 @@ var benchSites = map[string]*benchSite{}
 // handler (session, CSRF context, queries, templates), over 100,000
 // contacts: the contacts list (first page and a search), a contact's 360°
 // view with a timeline of every kind, an account's, the home page, a
-// pipeline board with 2,000 open deals, a deal's page, the requests list
-// and a request with a long chronology.
+// pipeline board with 2,000 open deals, a deal's page, the requests list,
+// a request with a long chronology, and the pipeline_by_stage report over
+// the board's deals (form, chart data and table).
 func BenchmarkPages(b *testing.B) {
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
@@ -57,6 +59,7 @@ func BenchmarkPages(b *testing.B) {
 				{"opportunity", "/opportunities/" + site.deal},
 				{"requests", "/requests"},
 				{"request-view", "/requests/" + site.request},
+				{"report-pipeline-by-stage", "/reports/pipeline_by_stage?" + site.report},
 			} {
 				b.Run(p.name, func(b *testing.B) {
 					path := p.path
@@ -121,6 +124,9 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 			b.Fatal(err)
 		}
 	}
+	for _, cur := range []string{"USD", "RUB"} {
+		g.create(sys, &model.ExchangeRate{Currency: cur, Rate: model.Dec("0.5"), ValidFrom: model.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}})
+	}
 	plain, _, err := s.CreateSession(sys, u.ID, "127.0.0.1", "bench")
 	if err != nil {
 		b.Fatal(err)
@@ -133,7 +139,8 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 	}
 	srv := hub.New(hub.Config{Store: s, API: api.New(api.Config{Store: s}), Auth: authn, Console: cons, Logger: log})
 	site := &benchSite{h: srv.Handler(), session: &http.Cookie{Name: auth.SessionCookie, Value: plain},
-		contact: f.ct.ID, account: f.acc.ID, board: "/pipelines/" + pl.ID + "/board", deal: w.deal.ID, request: w.request.ID}
+		contact: f.ct.ID, account: f.acc.ID, board: "/pipelines/" + pl.ID + "/board", deal: w.deal.ID, request: w.request.ID,
+		report: "pipeline_id=" + pl.ID}
 	benchSites[engine] = site
 	b.Logf("seeded %s: 100,000 contacts, a contact with %d timeline entries, %d open deals", engine, 10*8, benchDeals)
 	return site

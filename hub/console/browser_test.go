@@ -26,7 +26,9 @@ const chromiumPath = "/usr/bin/chromium"
 // violations (an inline script or style the policy blocks).
 const watchProblems = `window.__problems = [];
 addEventListener('error', e => window.__problems.push('error: ' + e.message));
-addEventListener('securitypolicyviolation', e => window.__problems.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));`
+addEventListener('securitypolicyviolation', e => window.__problems.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));
+const consoleError = console.error;
+console.error = (...args) => { window.__problems.push('console: ' + args.join(' ')); consoleError.apply(console, args); };`
 
 // TestBrowser signs in with headless Chromium, searches a contact as a
 // person types, opens its 360° view and filters its timeline, checking
@@ -67,6 +69,9 @@ func TestBrowser(t *testing.T) {
 		autumn, winter := &model.Opportunity{Name: "Autumn stock", AccountID: &acc.ID, Amount: model.Dec("120000"), Currency: "RUB"},
 			&model.Opportunity{Name: "Winter stock", AccountID: &acc.ID, Amount: model.Dec("4500"), Currency: "EUR"}
 		g.create(g.as(mia), autumn, winter)
+		g.create(g.as(mia), &model.KBArticle{Question: "How do I correct an invoice address?", Answer: "Open the invoice and choose **Correct address**.",
+			Category: "Billing", Status: model.KBPublished})
+		g.create(sys, &model.ExchangeRate{Currency: "RUB", Rate: model.Dec("0.01"), ValidFrom: model.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}})
 
 		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
 			chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))
@@ -244,5 +249,51 @@ func TestBrowser(t *testing.T) {
 		if err != nil || len(mails.Items) != 1 || mails.Items[0].To[0].Email != "ivan@romashka.example" {
 			t.Errorf("outbox: %+v %v", mails.Items, err)
 		}
+
+		// Reports: the catalogue, a report run from the form, its chart
+		// drawn by Chart.js on the canvas (not blank) and its table.
+		follow("reports", chromedp.Click(chromedp.CSS(`nav a[href="/reports"]`)))
+		waitFor("catalogue", `document.querySelector('a[href="/reports/pipeline_by_stage"]') !== null`)
+		shot("16-reports")
+		follow("open report", chromedp.Click(chromedp.CSS(`a[href="/reports/pipeline_by_stage"]`)))
+		waitFor("report form", `document.getElementById('p-from') !== null`)
+		must("period", chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("p-from"), "2020-01-01"), chromedp.SetValue(chromedp.ID("p-to"), "2030-01-01")))
+		follow("run report", chromedp.Click(chromedp.CSS(`.report-form button[type=submit]`)))
+		waitFor("chart drawn", `(() => {
+			const c = document.getElementById('report-chart');
+			if (!c || !window.Chart || !Chart.getChart(c) || !c.dataset.drawn || c.width === 0) return false;
+			const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			let painted = 0;
+			for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) painted++;
+			return painted > 1000 && location.search.includes('from=2020-01-01');
+		})()`)
+		kind, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Chart.getChart(document.getElementById('report-chart')).config.type + ':' +
+			Chart.getChart(document.getElementById('report-chart')).data.labels.join(',')`))
+		must("chart", err)
+		if kind != "bar:Qualify,Proposal,Negotiation" {
+			t.Errorf("the chart is %q", kind)
+		}
+		waitFor("report table", `document.querySelectorAll('#report-table tbody tr').length === 3`)
+		shot("17-report")
+
+		// The answer book: search as you type (htmx), the highlighted
+		// snippet, the article, and the editor's preview swapped in place.
+		follow("answer book", chromedp.Click(chromedp.CSS(`nav a[href="/kb"]`)))
+		must("type a query", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__samePage = true`), chromedp.SendKeys(chromedp.ID("q"), "invoice -printer")))
+		waitFor("hits", `window.__samePage === true && document.querySelector('#results .hits mark')?.textContent.toLowerCase() === 'invoice' && location.search.includes('q=invoice')`)
+		shot("18-kb-search")
+		follow("open article", chromedp.Click(chromedp.CSS(`#results .hits a`)))
+		waitFor("article", `document.querySelector('.answer strong')?.textContent === 'Correct address'`)
+		follow("edit article", chromedp.Click(chromedp.CSS(`a[href$="/edit"]`)))
+		must("write answer", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__samePage = true`),
+			chromedp.SetValue(chromedp.ID("answer"), "Open the invoice, then *Correct address*.\n\n- check the postcode"),
+			chromedp.Click(chromedp.CSS(`button[name="preview"]`))))
+		waitFor("preview", `window.__samePage === true && document.querySelector('#preview em')?.textContent === 'Correct address' && document.querySelector('#preview li') !== null`)
+		shot("19-kb-editor")
+
+		// DAVx5's page: the QR code (a data: image the CSP allows) is drawn.
+		must("davx5", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/profile/dav/davx5")))
+		waitFor("qr", `document.querySelector('img.qr')?.complete && document.querySelector('img.qr').naturalWidth > 100`)
+		shot("20-davx5")
 	}, withMail(m))
 }

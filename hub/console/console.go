@@ -144,6 +144,10 @@ func (c *Console) Mount(r *mux.Router) {
 	post("/profile/password", c.changePassword)
 	post("/profile/app-passwords", c.createAppPassword)
 	post("/profile/app-passwords/{id}/revoke", c.revokeAppPassword)
+	get("/profile/dav/{client}", c.davSetup)
+	post("/profile/dav/apple", c.appleProfile)
+	post("/profile/dav/outlook/ics", c.createICSFeed)
+	post("/profile/ics/{id}/revoke", c.revokeICSFeed)
 	get("/pipelines", c.pipelines)
 	get("/pipelines/{id}/board", c.board)
 	get("/opportunities/{id}", c.opportunity)
@@ -155,6 +159,14 @@ func (c *Console) Mount(r *mux.Router) {
 	post("/requests/{id}/note", c.noteRequest)
 	post("/requests/{id}/work", c.updateRequest)
 	post("/requests/{id}/time", c.logTime)
+	get("/reports", c.reports)
+	get("/reports/{name}", c.report)
+	get("/kb", c.kb)
+	get("/kb/new", c.kbNew)
+	post("/kb/articles", c.saveKBArticle)
+	get("/kb/articles/{id}", c.kbArticle)
+	post("/kb/articles/{id}", c.saveKBArticle)
+	get("/kb/articles/{id}/edit", c.kbEdit)
 	r.PathPrefix("/static/").Handler(c.assets).Methods(http.MethodGet, http.MethodHead)
 }
 
@@ -285,7 +297,7 @@ func doneKey(r *http.Request) string {
 
 // doneMessages are the confirmations a redirect may ask for.
 var doneMessages = map[string]bool{"preferences": true, "password": true, "revoked": true,
-	"moved": true, "replied": true, "noted": true, "updated": true, "logged": true, "taken": true}
+	"moved": true, "saved": true, "feed_revoked": true, "replied": true, "noted": true, "updated": true, "logged": true, "taken": true}
 
 // partialTarget reports whether r is an htmx request that swaps only the
 // element with id (HX-Target "tag#id"), not a history restore that needs the

@@ -13,6 +13,11 @@
 // English and Russian), and dates, numbers and money are formatted in the
 // user's locale and time zone (view.go). See docs/console.md.
 //
+// Reports draw their chart with Chart.js (vendored from npm like htmx,
+// static/chart.umd.min.js, fed by a JSON block that static/report.js
+// reads); the DAVx⁵ set-up page draws its QR code with
+// github.com/piglig/go-qr.
+//
 // It imports model, model/store, model/icalmap, hub/auth, hub/problem,
 // hub/outmail (the reply's type: cmd injects the composer the API uses as
 // Config.Mail) and templates/locale; never connectors (cmd injects what

@@ -16,6 +16,7 @@ import (
 
 	"rapport/hub/auth"
 	"rapport/model"
+	"rapport/model/store"
 )
 
 var verb = regexp.MustCompile(`%(\[\d+\])?[sdvq]`)
@@ -154,6 +155,23 @@ func TestEveryKeyExists(t *testing.T) {
 	}
 	add("profile.error.language", "profile.error.zone", "profile.error.current", "profile.error.mismatch",
 		"profile.error.weak", "profile.error.ratelimit", "profile.error.label")
+	for _, s := range model.KBStatuses {
+		add("kb.status." + s)
+	}
+	for _, v := range model.KBVisibilities {
+		add("kb.visibility." + v)
+	}
+	for _, cl := range davClients {
+		add("dav.title."+cl, "dav.client."+cl)
+	}
+	for _, rp := range store.Reports() {
+		for _, param := range rp.Params {
+			add("report.param." + param.Name)
+			for _, ch := range param.Choices {
+				add("report.choice." + ch)
+			}
+		}
+	}
 	for k := range used {
 		_, text := catalogue[k]
 		_, pl := pluralCatalogue[k]

@@ -117,6 +117,8 @@ func (g *rig) create(ctx context.Context, recs ...model.Record) {
 			err = store.Create(ctx, g.s, r)
 		case *model.KBArticle:
 			err = store.Create(ctx, g.s, r)
+		case *model.ExchangeRate:
+			err = store.Create(ctx, g.s, r)
 		case *model.Quote:
 			_, err = g.s.CreateQuote(ctx, r, nil)
 		case *model.Order:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"rapport/model"
+	"rapport/model/migrate"
 )
 
 // ListParams selects a page of a collection.
@@ -79,7 +81,10 @@ func List[T any, P RecordPtr[T]](ctx context.Context, s *Store, p ListParams) (P
 	if p.within != nil {
 		q = p.within(q)
 	}
-	q = s.applySearch(q, entity, p.Q)
+	q, walk, err := s.applySearch(ctx, q, entity, p.Q)
+	if err != nil {
+		return page, err
+	}
 	order, err := parseSort(cols, p.Sort, entity)
 	if err != nil {
 		return page, err
@@ -90,11 +95,18 @@ func List[T any, P RecordPtr[T]](ctx context.Context, s *Store, p ListParams) (P
 		}
 	}
 	limit := clampLimit(p.Limit, 5000) // the API allows 500; internal walks take more
-	for _, o := range order {
-		q = q.Order(o.col.name + map[bool]string{true: " DESC", false: " ASC"}[o.desc])
+	orderSQL := make([]string, len(order))
+	for i, o := range order {
+		orderSQL[i] = o.col.name + map[bool]string{true: " DESC", false: " ASC"}[o.desc]
+	}
+	q = q.Order(strings.Join(orderSQL, ", ")).Limit(limit + 1)
+	if walk {
+		// Pick the page's ids first, so walking the sort index reads index
+		// entries only, then load those rows.
+		q = s.conn(ctx).Model(P(new(T))).Where("id IN (?)", q.Select("id")).Order(strings.Join(orderSQL, ", "))
 	}
 	var items []P
-	if err := q.Limit(limit + 1).Find(&items).Error; err != nil {
+	if err := q.Find(&items).Error; err != nil {
 		return page, dbErr(err)
 	}
 	if len(items) > limit {
@@ -309,33 +321,115 @@ func convert(c column, v any) (any, error) {
 	return s, nil
 }
 
+// A PostgreSQL search walks the list's sort index when every term matches at
+// least searchWalkMin records (see applySearch). Up to searchWalkMax matches
+// a term's ids are hashed: at most searchWalkMax rows of ~64 bytes (1.3 MB),
+// which the planner hashes under the default work_mem. Variables so tests
+// can exercise every plan on small data.
+var (
+	searchWalkMin = 1000
+	searchWalkMax = 20000
+)
+
 // applySearch restricts q to records whose search keys match every term.
 // For entities found through a related record (a contact by its company),
-// the related matches are folded into the same id subquery with UNION so
-// both engines can drive the lookup from the search_keys index.
-func (s *Store) applySearch(q *gorm.DB, entity, text string) *gorm.DB {
-	for _, t := range model.ParseQuery(text) {
-		sub, args := keyMatch(entity, t)
-		if rel, ok := relatedSearch[entity]; ok {
-			relSub, relArgs := keyMatch(rel[1], t)
-			sub = sub + " UNION SELECT id FROM " + Tables[entity] + " WHERE " + rel[0] + " IN (" + relSub + ")"
-			args = append(args, relArgs...)
-		}
-		q = q.Where("id IN ("+sub+")", args...)
+// a record matches by its own keys or the related record's.
+//
+// By default the matching ids drive the query: an id subquery per term (own
+// and related matches folded with UNION) that both engines run from the
+// search_keys index, looking up each match and sorting them all; that is
+// quick while some term is rare. When every term matches thousands of
+// records, PostgreSQL (whose estimates for prefix ranges can be far off)
+// would load and sort them all, often after a sequential scan. So on
+// PostgreSQL each term's matches are counted first, up to searchWalkMax; if
+// every term has at least searchWalkMin, the query walks the sort index and
+// tests each entry until the page is full, and walk is true: the caller then
+// selects the page's ids alone (an index-only walk) and loads those rows. A
+// term's test is an IN over its hashed ids (written so the planner cannot
+// turn it into a join), or, above searchWalkMax matches, where most entries
+// pass, a probe of the entry's own keys. SQLite keeps the default plan; its
+// walk is no faster.
+func (s *Store) applySearch(ctx context.Context, q *gorm.DB, entity, text string) (*gorm.DB, bool, error) {
+	type match struct {
+		own, rel        string // key conditions
+		ownArgs, relArg []any
+		count           int // capped at searchWalkMax
+		exact           bool
 	}
-	return q
+	rel, hasRel := relatedSearch[entity]
+	var matches []match
+	for _, t := range model.ParseQuery(text) {
+		var m match
+		m.own, m.ownArgs = keyMatch(entity, t)
+		m.exact = !t.Prefix // an e-mail or phone: a few records, not counted
+		if hasRel {
+			m.rel, m.relArg = keyMatch(rel[1], t)
+		}
+		matches = append(matches, m)
+	}
+	ids := func(cond string) string { return "SELECT record_id FROM search_keys WHERE " + cond }
+	related := func(cond string) string {
+		return "SELECT id FROM " + Tables[entity] + " WHERE " + rel[0] + " IN (" + ids(cond) + ")"
+	}
+	// Count each term's matches up to searchWalkMax, stopping at a rare one.
+	walk := s.engine == migrate.Postgres && len(matches) > 0
+	for i := 0; walk && i < len(matches); i++ {
+		m := &matches[i]
+		if m.exact {
+			walk = false
+			break
+		}
+		sub, args := ids(m.own), m.ownArgs
+		if hasRel {
+			sub, args = sub+" UNION ALL "+related(m.rel), slices.Concat(args, m.relArg)
+		}
+		err := s.conn(ctx).Raw("SELECT count(*) FROM ("+sub+" LIMIT ?) m", slices.Concat(args, []any{searchWalkMax})...).Scan(&m.count).Error
+		if err != nil {
+			return nil, false, dbErr(err)
+		}
+		walk = m.count >= searchWalkMin
+	}
+	// The LIMITs cut nothing (the counts were below) but cap the planner's
+	// row estimates, so it hashes; constants, so generic plans do too.
+	limit := " LIMIT " + strconv.Itoa(searchWalkMax)
+	for _, m := range matches {
+		var cond string
+		switch {
+		case !walk && hasRel:
+			cond = "id IN (" + ids(m.own) + " UNION " + related(m.rel) + ")"
+		case !walk:
+			cond = "id IN (" + ids(m.own) + ")"
+		case m.count >= searchWalkMax:
+			// OFFSET 0 keeps each EXISTS a per-row subplan.
+			probe := func(col, cond string) string {
+				return "EXISTS (SELECT 1 FROM search_keys k WHERE k.record_id = " + Tables[entity] + "." + col + " AND " + cond + " OFFSET 0)"
+			}
+			cond = probe("id", m.own)
+			if hasRel {
+				cond = "(" + cond + " OR " + probe(rel[0], m.rel) + ")"
+			}
+		case hasRel:
+			// An OR of IN tests stays two hashed subplans.
+			cond = "(id IN (" + ids(m.own) + limit + ") OR id IN (" + related(m.rel) + limit + "))"
+		default:
+			// IS TRUE keeps the IN test a hashed subplan, not a join.
+			cond = "(id IN (" + ids(m.own) + limit + ")) IS TRUE"
+		}
+		q = q.Where(cond, slices.Concat(m.ownArgs, m.relArg)...)
+	}
+	return q, walk, nil
 }
 
 // prefixEnd is above every character, so [w, w+prefixEnd) spans all keys
 // starting with w in a byte-ordered index.
 const prefixEnd = "\U0010FFFF"
 
+// keyMatch is the search_keys condition for one term.
 func keyMatch(entity string, t model.QueryTerm) (string, []any) {
 	if t.Prefix {
-		return "SELECT record_id FROM search_keys WHERE entity = ? AND kind = ? AND value >= ? AND value < ?",
-			[]any{entity, t.Kind, t.Value, t.Value + prefixEnd}
+		return "entity = ? AND kind = ? AND value >= ? AND value < ?", []any{entity, t.Kind, t.Value, t.Value + prefixEnd}
 	}
-	return "SELECT record_id FROM search_keys WHERE entity = ? AND kind = ? AND value = ?", []any{entity, t.Kind, t.Value}
+	return "entity = ? AND kind = ? AND value = ?", []any{entity, t.Kind, t.Value}
 }
 
 type orderBy struct {

@@ -29,7 +29,11 @@ type benchSite struct {
 	deal    string // a deal with a history and a timeline
 	request string // a request with a long chronology
 	report  string // the query of the board's pipeline_by_stage report
+	quote   string // a draft quote with benchQuoteLines lines
 }
+
+// benchQuoteLines is the number of lines of the benchmark's quote.
+const benchQuoteLines = 50
 
 // benchDeals is the number of open deals on the benchmark's board.
 const benchDeals = 2000
@@ -43,7 +47,8 @@ var benchSites = map[string]*benchSite{}
 // view with a timeline of every kind, an account's, the home page, a
 // pipeline board with 2,000 open deals, a deal's page, the requests list,
 // a request with a long chronology, and the pipeline_by_stage report over
-// the board's deals (form, chart data and table).
+// the board's deals (form, chart data and table), the quotes list and a
+// quote with 50 lines (its line editor and product picker).
 func BenchmarkPages(b *testing.B) {
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
@@ -60,6 +65,8 @@ func BenchmarkPages(b *testing.B) {
 				{"requests", "/requests"},
 				{"request-view", "/requests/" + site.request},
 				{"report-pipeline-by-stage", "/reports/pipeline_by_stage?" + site.report},
+				{"quotes", "/quotes"},
+				{"quote-50-lines", "/quotes/" + site.quote},
 			} {
 				b.Run(p.name, func(b *testing.B) {
 					path := p.path
@@ -114,6 +121,7 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 	pl := g.pipeline()
 	f := g.timelineFixture(u, 10)
 	w := g.workFixture(u, pl, 20)
+	qf := g.quoteFixture(u, team, benchQuoteLines)
 	deals := make([]*model.Opportunity, 0, benchDeals)
 	for i := range benchDeals {
 		deals = append(deals, &model.Opportunity{Name: fmt.Sprintf("Bench deal %d", i), PipelineID: pl.ID, Stage: pl.Stages[i%len(pl.Stages)].Key,
@@ -140,7 +148,7 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 	srv := hub.New(hub.Config{Store: s, API: api.New(api.Config{Store: s}), Auth: authn, Console: cons, Logger: log})
 	site := &benchSite{h: srv.Handler(), session: &http.Cookie{Name: auth.SessionCookie, Value: plain},
 		contact: f.ct.ID, account: f.acc.ID, board: "/pipelines/" + pl.ID + "/board", deal: w.deal.ID, request: w.request.ID,
-		report: "pipeline_id=" + pl.ID}
+		report: "pipeline_id=" + pl.ID, quote: qf.q.ID}
 	benchSites[engine] = site
 	b.Logf("seeded %s: 100,000 contacts, a contact with %d timeline entries, %d open deals", engine, 10*8, benchDeals)
 	return site

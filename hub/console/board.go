@@ -253,7 +253,9 @@ func fieldErr(field, msg string) error {
 // refusedFields are the catalogue keys of the field errors people meet on
 // the board and the desk (the store's messages are English).
 var refusedFields = map[string]string{"outcome_reason": "refused.reason", "stage": "refused.stage", "version": "refused.version",
-	"text": "refused.text", "status": "refused.status", "minutes": "refused.minutes", "day": "refused.day", "to": "refused.recipient"}
+	"text": "refused.text", "status": "refused.status", "minutes": "refused.minutes", "day": "refused.day", "to": "refused.recipient",
+	"quantity": "refused.quantity", "unit_price": "refused.price", "discount_percent": "refused.discount", "tax_rate": "refused.tax",
+	"description": "refused.description", "reason": "refused.rejectreason"}
 
 // refusal says in the user's language why the store refused a write: the
 // rules people meet are translated; anything else shows the store's own
@@ -270,7 +272,7 @@ func refusal(v *view, err error) string {
 		return v.T("refused.changed")
 	}
 	for field := range e.Fields {
-		if key, ok := refusedFields[strings.TrimPrefix(field, "request.")]; ok {
+		if key, ok := refusedFields[field[strings.LastIndex(field, ".")+1:]]; ok { // "request.status", "lines[0].quantity"
 			return v.T(key)
 		}
 	}

@@ -71,6 +71,11 @@ func TestBrowser(t *testing.T) {
 		g.create(g.as(mia), autumn, winter)
 		g.create(g.as(mia), &model.KBArticle{Question: "How do I correct an invoice address?", Answer: "Open the invoice and choose **Correct address**.",
 			Category: "Billing", Status: model.KBPublished})
+		quoted := "Survey"
+		if _, err := g.s.CreateQuote(g.as(mia), &model.Quote{AccountID: &acc.ID, OwnerID: &mia.ID, Pricing: model.Pricing{Currency: "EUR"}},
+			[]model.LineInput{{Description: &quoted, UnitPrice: ptr(model.Dec("10"))}}); err != nil {
+			t.Fatal(err)
+		}
 		g.create(sys, &model.ExchangeRate{Currency: "RUB", Rate: model.Dec("0.01"), ValidFrom: model.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}})
 
 		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
@@ -295,5 +300,19 @@ func TestBrowser(t *testing.T) {
 		must("davx5", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/profile/dav/davx5")))
 		waitFor("qr", `document.querySelector('img.qr')?.complete && document.querySelector('img.qr').naturalWidth > 100`)
 		shot("20-davx5")
+
+		// A quote: add a line with htmx; the lines and totals change in
+		// place (no reload) to the store's arithmetic.
+		must("quotes", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/quotes")))
+		waitFor("quote list", `document.querySelectorAll('#results tbody tr').length === 1`)
+		follow("open quote", chromedp.Click(chromedp.CSS(`#results a[href^="/quotes/"]`)))
+		waitFor("quote", `document.querySelector('[data-total]')?.dataset.total === '10'`)
+		must("add a line", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__samePage = true`),
+			chromedp.SendKeys(chromedp.ID("description"), "Installation"), chromedp.SetValue(chromedp.ID("quantity"), "2"),
+			chromedp.SetValue(chromedp.ID("unit_price"), "45.50"), chromedp.SetValue(chromedp.ID("tax_rate"), "20"),
+			chromedp.Click(chromedp.CSS(`#add-line button[type=submit]`))))
+		waitFor("total changed", `window.__samePage === true && document.querySelector('[data-total]')?.dataset.total === '119.2' &&
+			document.querySelectorAll('#quote-lines tbody tr').length === 2`)
+		shot("21-quote")
 	}, withMail(m))
 }

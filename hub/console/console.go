@@ -159,6 +159,10 @@ func (c *Console) Mount(r *mux.Router) {
 	post("/requests/{id}/note", c.noteRequest)
 	post("/requests/{id}/work", c.updateRequest)
 	post("/requests/{id}/time", c.logTime)
+	get("/quotes", c.quotes)
+	get("/quotes/{id}", c.quote)
+	post("/quotes/{id}/lines", c.editQuoteLines)
+	post("/quotes/{id}/{action}", c.quoteAction)
 	get("/reports", c.reports)
 	get("/reports/{name}", c.report)
 	get("/kb", c.kb)
@@ -297,7 +301,8 @@ func doneKey(r *http.Request) string {
 
 // doneMessages are the confirmations a redirect may ask for.
 var doneMessages = map[string]bool{"preferences": true, "password": true, "revoked": true,
-	"moved": true, "saved": true, "feed_revoked": true, "replied": true, "noted": true, "updated": true, "logged": true, "taken": true}
+	"moved": true, "saved": true, "feed_revoked": true, "replied": true, "noted": true, "updated": true, "logged": true, "taken": true,
+	"quote_saved": true, "quote_send": true, "quote_accept": true, "quote_reject": true, "quote_expire": true, "quote_revise": true}
 
 // partialTarget reports whether r is an htmx request that swaps only the
 // element with id (HX-Target "tag#id"), not a history restore that needs the

@@ -161,6 +161,9 @@ func TestEveryKeyExists(t *testing.T) {
 	for _, v := range model.KBVisibilities {
 		add("kb.visibility." + v)
 	}
+	for _, a := range []string{model.ActionSend, model.ActionAccept, model.ActionReject, model.ActionExpire, model.ActionRevise} {
+		add("quote.action." + a)
+	}
 	for _, cl := range davClients {
 		add("dav.title."+cl, "dav.client."+cl)
 	}

@@ -45,6 +45,13 @@ func TestNoNPlusOne(t *testing.T) {
 			g.create(g.as(small), a)
 			article = a.ID
 		}
+		// Quotes: 1 line against 20, and 1 quote against 6 in the lists.
+		qs, ql := g.quoteFixture(small, nil, 1), g.quoteFixture(large, nil, 20)
+		for i := range 5 {
+			acc := &model.Account{Name: fmt.Sprintf("Quoted %d", i), OwnerID: &large.ID}
+			g.create(sys, acc)
+			g.create(g.as(large), &model.Quote{AccountID: &acc.ID, OwnerID: &large.ID, Pricing: model.Pricing{Currency: "EUR"}})
+		}
 		bs, bl := g.signIn("sam"), g.signIn("lara")
 		pages := []struct{ name, small, large string }{
 			{"contacts", "/contacts?q=row00", "/contacts?q=row"},
@@ -65,6 +72,8 @@ func TestNoNPlusOne(t *testing.T) {
 			{"kb article", "/kb/articles/" + article, "/kb/articles/" + article + "?done=saved"},
 			{"kb editor", "/kb/articles/" + article + "/edit", "/kb/articles/" + article + "/edit"},
 			{"dav setup", "/profile/dav/outlook", "/profile/dav/outlook"},
+			{"quotes", "/quotes?mine=1", "/quotes?mine=1"},
+			{"quote", "/quotes/" + qs.q.ID, "/quotes/" + ql.q.ID},
 			{"report", "/reports/overdue_next_steps", "/reports/overdue_next_steps"}, // 2 deals against 12
 		}
 		for _, p := range pages {

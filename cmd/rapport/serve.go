@@ -152,7 +152,8 @@ func serve(cmd *cobra.Command, g *globals, o *serveOptions) error {
 		DAVAccountPasswords: o.davPasswords})
 	zone, _ := time.LoadLocation(g.tz) // openStore checked it
 	cons, err := console.New(console.Config{Store: s, Auth: authn, Language: o.language, Location: zone,
-		PublicURL: o.publicURL, Logger: log, Mail: outmail.New(outmail.Config{Store: s, Merge: docs,
+		PublicURL: o.publicURL, Logger: log, Merge: docs, MailFetcher: reading.engine, MailRetrier: reading.pipeline,
+		Mail: outmail.New(outmail.Config{Store: s, Merge: docs,
 			MintMessageID: mail.mint, Enqueue: mail.enqueueMail, From: mail.settings.from})})
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"rapport/hub/auth"
+	"rapport/hub/merge"
 	"rapport/hub/outmail"
 	"rapport/hub/problem"
 	"rapport/model"
@@ -43,13 +44,33 @@ type Config struct {
 	// Mail composes and queues replies to requests: the composer the API's
 	// POST /requests/{id}/reply uses (hub/outmail through cmd). Without it
 	// the request page offers no reply by mail.
-	Mail   Mailer
-	Logger *slog.Logger
+	Mail Mailer
+	// Merge merges records into documents (the API's merge service): a
+	// quote's DOCX/PDF and the templates' preview. Without it those pages
+	// offer no documents.
+	Merge *merge.Service
+	// MailFetcher and MailRetrier are the mail ingest engine (fetch a
+	// mailbox now, retry a quarantined message); nil hides those buttons.
+	MailFetcher MailFetcher
+	MailRetrier MailRetrier
+	Logger      *slog.Logger
 }
 
-// Mailer queues an agent's answer to a request by mail (*outmail.Composer).
+// MailFetcher asks a mailbox's supervisor to look for new mail at once.
+type MailFetcher interface {
+	FetchNow(ctx context.Context, mailboxID string) error
+}
+
+// MailRetrier runs a quarantined message through ingest again.
+type MailRetrier interface {
+	RetryQuarantine(ctx context.Context, id string) (*model.MailQuarantine, *model.MailMessage, error)
+}
+
+// Mailer queues an agent's answer to a request, and a record's document, by
+// mail (*outmail.Composer).
 type Mailer interface {
 	Reply(ctx context.Context, requestID string, in outmail.Reply) (*model.OutboundMail, error)
+	SendDocument(ctx context.Context, recordType, id string, in outmail.Document) (*model.OutboundMail, *merge.Document, error)
 }
 
 // Console serves the staff web console.
@@ -129,11 +150,8 @@ func parsePages() (map[string]*template.Template, error) {
 // Mount registers the console's routes on r. Pages need a staff session
 // (auth.Pages); /static serves the embedded assets to anyone.
 func (c *Console) Mount(r *mux.Router) {
-	guard := c.cfg.Auth.Pages(c.refuse)
-	get := func(p string, h http.HandlerFunc) {
-		r.Handle(p, guard(h)).Methods(http.MethodGet, http.MethodHead)
-	}
-	post := func(p string, h http.HandlerFunc) { r.Handle(p, guard(h)).Methods(http.MethodPost) }
+	rt := routes{r: r, guard: c.cfg.Auth.Pages(c.refuse)}
+	get, post := rt.get, rt.post
 	get("/", c.home)
 	get("/contacts", c.contacts)
 	get("/contacts/{id}", c.contact)
@@ -171,7 +189,27 @@ func (c *Console) Mount(r *mux.Router) {
 	get("/kb/articles/{id}", c.kbArticle)
 	post("/kb/articles/{id}", c.saveKBArticle)
 	get("/kb/articles/{id}/edit", c.kbEdit)
+	c.mountEditing(rt)
+	get("/admin", c.admin)
+	c.mountPeople(rt)
+	c.mountOperations(rt)
 	r.PathPrefix("/static/").Handler(c.assets).Methods(http.MethodGet, http.MethodHead)
+}
+
+// routes registers pages behind the staff session guard.
+type routes struct {
+	r     *mux.Router
+	guard func(http.Handler) http.Handler
+}
+
+// get serves GET and HEAD on path.
+func (rt routes) get(path string, h http.HandlerFunc) {
+	rt.r.Handle(path, rt.guard(h)).Methods(http.MethodGet, http.MethodHead)
+}
+
+// post serves POST on path.
+func (rt routes) post(path string, h http.HandlerFunc) {
+	rt.r.Handle(path, rt.guard(h)).Methods(http.MethodPost)
 }
 
 // page is what every template receives: the view (catalogue, formatting),
@@ -180,8 +218,9 @@ func (c *Console) Mount(r *mux.Router) {
 type page struct {
 	*view
 	Title string // the page's <title> and <h1>, already translated
-	Nav   string // "home", "contacts", "accounts", "pipelines", "requests", "profile"
+	Nav   string // the navigation item: "home", "contacts", … "admin"
 	User  *model.User
+	Admin bool // the user administers the installation (the Administration link)
 	CSRF  string
 	Done  string // catalogue key of a message confirming the last action
 	Data  any
@@ -199,7 +238,8 @@ func (p *page) Asset(name string) string { return p.assets.url(name) }
 // newPage starts the page of a signed-in request.
 func (c *Console) newPage(r *http.Request, nav string) *page {
 	u, _ := auth.UserFrom(r.Context())
-	return &page{view: c.viewFor(r, u), Nav: nav, User: u, CSRF: auth.CSRFFrom(r.Context()), assets: c.assets}
+	return &page{view: c.viewFor(r, u), Nav: nav, User: u, Admin: model.ActorFrom(r.Context()).IsAdmin(),
+		CSRF: auth.CSRFFrom(r.Context()), assets: c.assets}
 }
 
 // render executes a page template into a buffer first, so a template error
@@ -289,20 +329,15 @@ func seeOther(w http.ResponseWriter, r *http.Request, to, done string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// doneKey returns the confirmation shown for ?done=, only known keys (the
-// parameter is the user's to edit).
+// doneKey returns the confirmation shown for ?done=: a catalogue key
+// "done.<name>", only known ones (the parameter is the user's to edit).
 func doneKey(r *http.Request) string {
-	k := r.URL.Query().Get("done")
-	if _, ok := doneMessages[k]; ok {
-		return "done." + k
+	k := "done." + r.URL.Query().Get("done")
+	if _, ok := catalogue[k]; ok {
+		return k
 	}
 	return ""
 }
-
-// doneMessages are the confirmations a redirect may ask for.
-var doneMessages = map[string]bool{"preferences": true, "password": true, "revoked": true,
-	"moved": true, "saved": true, "feed_revoked": true, "replied": true, "noted": true, "updated": true, "logged": true, "taken": true,
-	"quote_saved": true, "quote_send": true, "quote_accept": true, "quote_reject": true, "quote_expire": true, "quote_revise": true}
 
 // partialTarget reports whether r is an htmx request that swaps only the
 // element with id (HX-Target "tag#id"), not a history restore that needs the

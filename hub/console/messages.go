@@ -11,26 +11,66 @@ import (
 // side: key → {English, Russian}. Values are fmt formats (%s, %[2]s for
 // reordered arguments). TestCatalogue checks that both languages have every
 // key with the same arguments, and that every key a template or handler
-// names exists.
-var catalogue = map[string][2]string{
+// names exists. It is kept in one file per area (messages_*.go) and joined
+// here; a key defined twice stops the program at start.
+var catalogue = joinCatalogues(coreMessages, peopleMessages, operationsMessages, editingMessages)
+
+// joinCatalogues merges the areas' catalogues, refusing a key defined twice.
+func joinCatalogues(parts ...map[string][2]string) map[string][2]string {
+	out := map[string][2]string{}
+	for _, part := range parts {
+		for k, v := range part {
+			if _, dup := out[k]; dup {
+				panic("console: catalogue key " + k + " defined twice")
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// coreMessages are the layout's, the sign-in's and the working pages' texts.
+var coreMessages = map[string][2]string{
 	// Layout and navigation
-	"layout.skip":    {"Skip to content", "Перейти к содержимому"},
-	"layout.nav":     {"Main", "Главное меню"},
-	"layout.zone":    {"Times in %s", "Время: %s"},
-	"nav.home":       {"Home", "Главная"},
-	"nav.contacts":   {"Contacts", "Контакты"},
-	"nav.accounts":   {"Accounts", "Организации"},
-	"nav.pipelines":  {"Pipeline", "Воронка"},
-	"nav.requests":   {"Requests", "Обращения"},
-	"nav.profile":    {"your profile", "ваш профиль"},
-	"nav.signout":    {"Sign out", "Выйти"},
-	"day.today":      {"Today", "Сегодня"},
-	"day.yesterday":  {"Yesterday", "Вчера"},
-	"day.tomorrow":   {"Tomorrow", "Завтра"},
-	"record.created": {"Created", "Создан"},
-	"record.updated": {"Updated", "Изменён"},
-	"record.tags":    {"Tags", "Метки"},
-	"record.notes":   {"Notes", "Заметки"},
+	"layout.skip":   {"Skip to content", "Перейти к содержимому"},
+	"layout.nav":    {"Main", "Главное меню"},
+	"layout.zone":   {"Times in %s", "Время: %s"},
+	"nav.home":      {"Home", "Главная"},
+	"nav.contacts":  {"Contacts", "Контакты"},
+	"nav.accounts":  {"Accounts", "Организации"},
+	"nav.pipelines": {"Pipeline", "Воронка"},
+	"nav.requests":  {"Requests", "Обращения"},
+	"nav.profile":   {"your profile", "ваш профиль"},
+	"nav.signout":   {"Sign out", "Выйти"},
+	"nav.admin":     {"Administration", "Администрирование"},
+
+	// Administration index (the sections' own texts are in their areas' files)
+	"admin.title":             {"Administration", "Администрирование"},
+	"admin.users":             {"Users", "Пользователи"},
+	"admin.users.about":       {"Staff accounts, roles, teams and sign-in.", "Учётные записи сотрудников, роли, команды и вход."},
+	"admin.teams":             {"Teams", "Команды"},
+	"admin.teams.about":       {"Who works together and who manages them.", "Кто работает вместе и кто ими руководит."},
+	"admin.territories":       {"Territories", "Территории"},
+	"admin.territories.about": {"Sales regions and their hierarchy.", "Регионы продаж и их иерархия."},
+	"admin.roles":             {"Roles", "Роли"},
+	"admin.roles.about":       {"What each role may see and change.", "Что может видеть и менять каждая роль."},
+	"admin.webhooks":          {"Webhooks", "Вебхуки"},
+	"admin.webhooks.about":    {"Endpoints, the delivery log and replay.", "Адреса, журнал доставки и повторная отправка."},
+	"admin.mailboxes":         {"Mailboxes", "Почтовые ящики"},
+	"admin.mailboxes.about":   {"Connected mailboxes and their status.", "Подключённые ящики и их состояние."},
+	"admin.quarantine":        {"Quarantine", "Карантин"},
+	"admin.quarantine.about":  {"Mail that could not be taken in.", "Письма, которые не удалось принять."},
+	"admin.templates":         {"Document templates", "Шаблоны документов"},
+	"admin.templates.about":   {"Upload, check and preview Word and Writer templates.", "Загрузка, проверка и предпросмотр шаблонов Word и Writer."},
+	"admin.numbering":         {"Numbering", "Нумерация"},
+	"admin.numbering.about":   {"How quotes, orders and invoices are numbered.", "Как нумеруются предложения, заказы и счета."},
+	"day.today":               {"Today", "Сегодня"},
+	"day.yesterday":           {"Yesterday", "Вчера"},
+	"day.tomorrow":            {"Tomorrow", "Завтра"},
+	"record.created":          {"Created", "Создан"},
+	"record.updated":          {"Updated", "Изменён"},
+	"record.tags":             {"Tags", "Метки"},
+	"record.notes":            {"Notes", "Заметки"},
 
 	// Sign-in
 	"login.title":              {"Sign in", "Вход"},

@@ -75,7 +75,7 @@ func TestRussianPlurals(t *testing.T) {
 
 // usedKeys finds the catalogue keys the templates and handlers name
 // literally: .T "key", .N "key", T("key"), N("key") and the keys of
-// doneMessages.
+// the confirmations (done.*).
 var literalKey = regexp.MustCompile(`(?:\.T|\.N|\bT\(|\bN\()\s*"([a-z0-9_]+(?:\.[a-z0-9_]+)+)"`)
 
 // TestEveryKeyExists checks that the keys the console names exist, and
@@ -90,7 +90,7 @@ func TestEveryKeyExists(t *testing.T) {
 	files, _ := fs.Glob(templateFS, "templates/*.html")
 	goFiles, _ := filepath.Glob("*.go")
 	for _, f := range goFiles {
-		if !strings.HasSuffix(f, "_test.go") && f != "messages.go" {
+		if !strings.HasSuffix(f, "_test.go") && !strings.HasPrefix(f, "messages") {
 			files = append(files, f)
 		}
 	}
@@ -119,8 +119,13 @@ func TestEveryKeyExists(t *testing.T) {
 	for _, f := range chronologyOrder {
 		add("request.field." + f)
 	}
-	for k := range doneMessages {
-		add("done." + k)
+	for _, sec := range adminSections {
+		add(sec.Name, sec.About)
+	}
+	for k := range catalogue { // confirmations are asked for by name (seeOther)
+		if strings.HasPrefix(k, "done.") {
+			add(k)
+		}
 	}
 	for _, p := range []string{auth.ProblemUnreadable, auth.ProblemExpired, auth.ProblemWrong, auth.ProblemRateLimited, auth.ProblemFailed, auth.ProblemSignOut} {
 		add("login.error." + p)

@@ -30,96 +30,164 @@ addEventListener('securitypolicyviolation', e => window.__problems.push('CSP: ' 
 const consoleError = console.error;
 console.error = (...args) => { window.__problems.push('console: ' + args.join(' ')); consoleError.apply(console, args); };`
 
-// TestBrowser signs in with headless Chromium, searches a contact as a
-// person types, opens its 360° view and filters its timeline, checking
-// that htmx works under the CSP; it saves a screenshot of every page in
-// the test's artifact directory (or RAPPORT_SCREENSHOTS).
-func TestBrowser(t *testing.T) {
+// chrome drives one headless Chromium tab for a test: it fails the test on
+// any script error or CSP violation a page reports, and saves screenshots
+// in the test's artifact directory (or RAPPORT_SCREENSHOTS).
+type chrome struct {
+	t   *testing.T
+	ctx context.Context
+	dir string
+}
+
+// newChrome starts Chromium for t (stopped when t ends), with timeout for
+// everything the test does in it.
+func newChrome(t *testing.T, timeout time.Duration) *chrome {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("headless Chromium is needed at %s: install the Debian package chromium (sudo .ci/test-deps.sh): %v", chromiumPath, err)
 	}
+	dir := os.Getenv("RAPPORT_SCREENSHOTS")
+	if dir == "" {
+		dir = t.ArtifactDir()
+	} else {
+		dir = filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "-"))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelTime(); cancel(); cancelAlloc() })
+	c := &chrome{t: t, ctx: ctx, dir: dir}
+	c.must("start", chromedp.Do(ctx, chromedp.Navigate("about:blank")))
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchProblems})
+	c.must("watch problems", err)
+	return c
+}
+
+// must fails the test at step on err.
+func (c *chrome) must(step string, err error) {
+	c.t.Helper()
+	if err != nil {
+		c.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// shot checks that the page reported no problem and saves its screenshot.
+func (c *chrome) shot(name string) {
+	c.t.Helper()
+	problems, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](`window.__problems || []`))
+	c.must("read problems", err)
+	if len(problems) > 0 {
+		c.t.Errorf("%s: the page reported %v", name, problems)
+	}
+	img, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
+	c.must("screenshot "+name, err)
+	c.must("save "+name, os.WriteFile(filepath.Join(c.dir, name+".png"), img, 0o644))
+}
+
+// follow runs an action that loads a new page and waits for the load.
+func (c *chrome) follow(step string, act chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	_, err := chromedp.Run(c.ctx, chromedp.WaitEvent(page.LoadEventFired, nil, act))
+	c.must(step, err)
+}
+
+// waitFor waits until the JavaScript predicate holds, failing with the
+// page's text when it does not within 10 s.
+func (c *chrome) waitFor(step, predicate string) {
+	c.t.Helper()
+	_, err := chromedp.Run(c.ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		text, _ := chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
+		c.t.Fatalf("%s: %v; the page reads:\n%.1500s", step, err, text)
+	}
+}
+
+// open navigates to url and waits for predicate.
+func (c *chrome) open(url, predicate string) {
+	c.t.Helper()
+	c.must("open "+url, chromedp.Do(c.ctx, chromedp.Navigate(url)))
+	c.waitFor(url, predicate)
+}
+
+// signIn signs login in through the sign-in form (the page open, or
+// base/login) and waits for the home page.
+func (c *chrome) signIn(base, login string) {
+	c.t.Helper()
+	if path, _ := chromedp.Run(c.ctx, chromedp.Evaluate[string](`location.pathname`)); path != "/login" {
+		c.open(base+"/login", `document.getElementById('login') !== null`)
+	}
+	c.must("fill in", chromedp.Do(c.ctx, chromedp.SendKeys(chromedp.ID("login"), login), chromedp.SendKeys(chromedp.ID("password"), password)))
+	c.follow("sign in", chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
+	c.waitFor("home", `location.pathname === '/' && document.querySelector('h1') !== null`)
+}
+
+// desk is what seedDesk made: an agent's customer with an account, an
+// activity, a request, three deals on a pipeline, an answer, a quote.
+type desk struct {
+	mia            *model.User
+	pl             *model.Pipeline
+	acc            *model.Account
+	ivan           *model.Contact
+	request        *model.Request
+	autumn, winter *model.Opportunity
+	quote          *model.Quote
+	article        *model.KBArticle
+}
+
+// seedDesk fills g with a working day's records: Ivan Sidorov of Romashka
+// and 30 other contacts, Mia's call, request, deals and quote.
+func seedDesk(t *testing.T, g *rig) desk {
+	t.Helper()
+	d := desk{mia: g.user("mia", "Mia Wallace", model.RoleAgent, nil), pl: g.pipeline()}
+	d.acc = &model.Account{Name: "Ромашка", Industry: "Retail"}
+	g.create(sys, d.acc)
+	d.ivan = &model.Contact{FirstName: "Иван", LastName: "Сидоров", Title: "Директор", AccountID: &d.acc.ID,
+		Emails: []model.Labeled{{Type: "work", Value: "ivan@romashka.example"}}, Phones: []model.Labeled{{Type: "mobile", Value: "+7 916 123-45-67"}}}
+	g.create(sys, d.ivan)
+	for i := range 30 {
+		g.create(sys, &model.Contact{FirstName: []string{"Иван", "Anna", "Boris"}[i%3], LastName: fmt.Sprintf("Петров%d", i)})
+	}
+	at := time.Now().UTC().Add(-2 * time.Hour)
+	d.request = &model.Request{Subject: "Invoice address is wrong", ContactID: &d.ivan.ID, AccountID: &d.acc.ID, AssigneeID: &d.mia.ID}
+	g.create(g.as(d.mia),
+		&model.Activity{Kind: model.KindCall, Subject: "Called about the delivery", StartAt: &at, ContactID: &d.ivan.ID, OwnerID: &d.mia.ID},
+		d.request,
+		&model.Opportunity{Name: "Summer stock", ContactID: &d.ivan.ID, AccountID: &d.acc.ID, Amount: model.Dec("250000"), Currency: "RUB"})
+	d.autumn, d.winter = &model.Opportunity{Name: "Autumn stock", AccountID: &d.acc.ID, Amount: model.Dec("120000"), Currency: "RUB"},
+		&model.Opportunity{Name: "Winter stock", AccountID: &d.acc.ID, Amount: model.Dec("4500"), Currency: "EUR"}
+	g.create(g.as(d.mia), d.autumn, d.winter)
+	d.article = &model.KBArticle{Question: "How do I correct an invoice address?", Answer: "Open the invoice and choose **Correct address**.",
+		Category: "Billing", Status: model.KBPublished}
+	g.create(g.as(d.mia), d.article)
+	quoted := "Survey"
+	d.quote = &model.Quote{AccountID: &d.acc.ID, OwnerID: &d.mia.ID, Pricing: model.Pricing{Currency: "EUR"}}
+	if _, err := g.s.CreateQuote(g.as(d.mia), d.quote, []model.LineInput{{Description: &quoted, UnitPrice: ptr(model.Dec("10"))}}); err != nil {
+		t.Fatal(err)
+	}
+	g.create(sys, &model.ExchangeRate{Currency: "RUB", Rate: model.Dec("0.01"), ValidFrom: model.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}})
+	return d
+}
+
+// TestBrowser signs in with headless Chromium, searches a contact as a
+// person types, opens its 360° view and filters its timeline, moves deals
+// on the board by mouse and keyboard, answers a request, runs a report and
+// checks its chart, searches and edits the answer book and edits a quote,
+// checking that htmx works under the CSP; it saves a screenshot of every
+// page state.
+func TestBrowser(t *testing.T) {
 	m := &mailer{}
 	eachRig(t, func(t *testing.T, g *rig) {
 		sent := m.enqueued.Load()
-		dir := os.Getenv("RAPPORT_SCREENSHOTS")
-		if dir == "" {
-			dir = t.ArtifactDir()
-		} else {
-			dir = filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "-"))
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshots in %s", dir)
-		mia := g.user("mia", "Mia Wallace", model.RoleAgent, nil)
-		pl := g.pipeline()
-		acc := &model.Account{Name: "Ромашка", Industry: "Retail"}
-		g.create(sys, acc)
-		ivan := &model.Contact{FirstName: "Иван", LastName: "Сидоров", Title: "Директор", AccountID: &acc.ID,
-			Emails: []model.Labeled{{Type: "work", Value: "ivan@romashka.example"}}, Phones: []model.Labeled{{Type: "mobile", Value: "+7 916 123-45-67"}}}
-		g.create(sys, ivan)
-		for i := range 30 {
-			g.create(sys, &model.Contact{FirstName: []string{"Иван", "Anna", "Boris"}[i%3], LastName: fmt.Sprintf("Петров%d", i)})
-		}
-		at := time.Now().UTC().Add(-2 * time.Hour)
-		g.create(g.as(mia),
-			&model.Activity{Kind: model.KindCall, Subject: "Called about the delivery", StartAt: &at, ContactID: &ivan.ID, OwnerID: &mia.ID},
-			&model.Request{Subject: "Invoice address is wrong", ContactID: &ivan.ID, AccountID: &acc.ID, AssigneeID: &mia.ID},
-			&model.Opportunity{Name: "Summer stock", ContactID: &ivan.ID, AccountID: &acc.ID, Amount: model.Dec("250000"), Currency: "RUB"})
-		autumn, winter := &model.Opportunity{Name: "Autumn stock", AccountID: &acc.ID, Amount: model.Dec("120000"), Currency: "RUB"},
-			&model.Opportunity{Name: "Winter stock", AccountID: &acc.ID, Amount: model.Dec("4500"), Currency: "EUR"}
-		g.create(g.as(mia), autumn, winter)
-		g.create(g.as(mia), &model.KBArticle{Question: "How do I correct an invoice address?", Answer: "Open the invoice and choose **Correct address**.",
-			Category: "Billing", Status: model.KBPublished})
-		quoted := "Survey"
-		if _, err := g.s.CreateQuote(g.as(mia), &model.Quote{AccountID: &acc.ID, OwnerID: &mia.ID, Pricing: model.Pricing{Currency: "EUR"}},
-			[]model.LineInput{{Description: &quoted, UnitPrice: ptr(model.Dec("10"))}}); err != nil {
-			t.Fatal(err)
-		}
-		g.create(sys, &model.ExchangeRate{Currency: "RUB", Rate: model.Dec("0.01"), ValidFrom: model.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}})
-
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.NoSandbox,
-			chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))
-		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelAlloc()
-		ctx, cancel := chromedp.NewContext(actx)
-		defer cancel()
-		ctx, cancelTime := context.WithTimeout(ctx, 45*time.Second)
-		defer cancelTime()
-		must := func(step string, err error) {
-			t.Helper()
-			if err != nil {
-				t.Fatalf("%s: %v", step, err)
-			}
-		}
-		must("start", chromedp.Do(ctx, chromedp.Navigate("about:blank")))
-		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchProblems})
-		must("watch problems", err)
-		shot := func(name string) {
-			t.Helper()
-			problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__problems || []`))
-			must("read problems", err)
-			if len(problems) > 0 {
-				t.Errorf("%s: the page reported %v", name, problems)
-			}
-			img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			must("screenshot "+name, err)
-			must("save "+name, os.WriteFile(filepath.Join(dir, name+".png"), img, 0o644))
-		}
-		// follow runs an action that loads a new page and waits for the load.
-		follow := func(step string, act chromedp.Action[chromedp.Void]) {
-			t.Helper()
-			_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, act))
-			must(step, err)
-		}
-		waitFor := func(step, predicate string) {
-			t.Helper()
-			_, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second)))
-			if err != nil {
-				text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
-				t.Fatalf("%s: %v; the page reads:\n%.1500s", step, err, text)
-			}
-		}
+		d := seedDesk(t, g)
+		acc, pl, autumn, winter := d.acc, d.pl, d.autumn, d.winter
+		c := newChrome(t, 45*time.Second)
+		ctx, must, shot, follow, waitFor := c.ctx, c.must, c.shot, c.follow, c.waitFor
 
 		// Anonymous: / leads to the sign-in form.
 		must("open /", chromedp.Do(ctx, chromedp.Navigate(g.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("login"))))

@@ -19,7 +19,7 @@ const (
 	homeTasksMax    = 50
 	homeRequestsMax = 20
 	homeStepsMax    = 20
-	homeDealsMax    = 2000 // open deals summed into the pipeline panel
+	homeStepsScan   = 500 // overdue deals read to find the most overdue
 )
 
 // homeData is the home page: the user's day and open work.
@@ -201,47 +201,54 @@ func instanceOf(a *model.Activity, comp *ical.Component, tz *time.Location, toda
 
 // pipelineSummary sums the user's open deals per pipeline stage, money per
 // currency (no conversion: a missing exchange rate must not hide the
-// panel), and lists the deals whose next step is overdue.
+// panel), in one grouped query however many deals there are, and lists
+// the deals whose next step is overdue, most overdue first.
 func (c *Console) pipelineSummary(ctx context.Context, me string, v *view, d *homeData) error {
 	s := c.cfg.Store
-	deals, err := store.List[model.Opportunity](ctx, s, store.ListParams{Limit: homeDealsMax, Sort: "-created_at",
-		Equals: map[string]string{"owner_id": me, "outcome": model.OutcomeOpen}})
+	sums, err := s.PipelineSums(ctx, "", me)
 	if err != nil {
 		return err
 	}
-	d.DealCount = len(deals.Items)
 	pipes, err := store.List[model.Pipeline](ctx, s, store.ListParams{Limit: 200})
 	if err != nil {
 		return err
 	}
 	type key struct{ pipeline, stage string }
-	sums := map[key]*pipelineRow{}
+	rows := map[key]*pipelineRow{}
 	var order []key
 	for _, pl := range pipes.Items {
 		for _, st := range pl.Stages {
 			k := key{pl.ID, st.Key}
-			sums[k] = &pipelineRow{PipelineID: pl.ID, Pipeline: pl.Name, Stage: st.Name, Probability: st.Probability}
+			rows[k] = &pipelineRow{PipelineID: pl.ID, Pipeline: pl.Name, Stage: st.Name, Probability: st.Probability}
 			order = append(order, k)
 		}
 	}
-	today := v.now.Format(model.DateLayout)
-	for _, o := range deals.Items {
-		row := sums[key{o.PipelineID, o.Stage}]
+	for _, sum := range sums {
+		d.DealCount += int(sum.Deals)
+		row := rows[key{sum.PipelineID, sum.Stage}]
 		if row == nil {
 			continue // a stage since removed from its pipeline
 		}
-		row.Deals++
-		row.Amounts = addMoney(row.Amounts, o.Amount, o.Currency)
-		row.Weighted = addMoney(row.Weighted, o.WeightedAmount, o.Currency)
-		if o.NextStepDue != nil && o.NextStepDue.Format(model.DateLayout) < today {
-			d.Steps = append(d.Steps, o)
-		}
+		row.Deals += int(sum.Deals)
+		row.Amounts = addMoney(row.Amounts, sum.Amount, sum.Currency)
+		row.Weighted = addMoney(row.Weighted, sum.Weighted, sum.Currency)
 	}
 	for _, k := range order {
-		if row := sums[k]; row.Deals > 0 {
+		if row := rows[k]; row.Deals > 0 {
 			d.Pipeline = append(d.Pipeline, *row)
 		}
 	}
+	// next_step_due may be empty, so the store cannot sort on it: the
+	// overdue ones are few, sorted here.
+	steps, err := store.List[model.Opportunity](ctx, s, store.ListParams{Limit: homeStepsScan, Filter: model.Filter{All: []model.Condition{
+		{Field: "owner_id", Op: "eq", Value: me},
+		{Field: "outcome", Op: "eq", Value: model.OutcomeOpen},
+		{Field: "next_step_due", Op: "lt", Value: v.now.Format(model.DateLayout)},
+	}}})
+	if err != nil {
+		return err
+	}
+	d.Steps = steps.Items
 	slices.SortStableFunc(d.Steps, func(x, y *model.Opportunity) int { return x.NextStepDue.Compare(y.NextStepDue.Time) })
 	d.Steps = d.Steps[:min(len(d.Steps), homeStepsMax)]
 	return nil

@@ -183,6 +183,7 @@ func (c *Console) Mount(r *mux.Router) {
 	post("/quotes/{id}/{action}", c.quoteAction)
 	get("/reports", c.reports)
 	get("/reports/{name}", c.report)
+	c.mountReports(rt)
 	get("/kb", c.kb)
 	get("/kb/new", c.kbNew)
 	post("/kb/articles", c.saveKBArticle)

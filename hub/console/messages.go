@@ -13,7 +13,7 @@ import (
 // key with the same arguments, and that every key a template or handler
 // names exists. It is kept in one file per area (messages_*.go) and joined
 // here; a key defined twice stops the program at start.
-var catalogue = joinCatalogues(coreMessages, peopleMessages, operationsMessages, editingMessages)
+var catalogue = joinCatalogues(coreMessages, peopleMessages, operationsMessages, editingMessages, reportMessages)
 
 // joinCatalogues merges the areas' catalogues, refusing a key defined twice.
 func joinCatalogues(parts ...map[string][2]string) map[string][2]string {

@@ -180,6 +180,7 @@ func TestEveryKeyExists(t *testing.T) {
 			}
 		}
 	}
+	add(reportCatalogueKeys()...)
 	for k := range used {
 		_, text := catalogue[k]
 		_, pl := pluralCatalogue[k]

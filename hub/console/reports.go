@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,15 +25,29 @@ const ChartJSVersion = "4.6.1"
 // maxChartRows bounds the rows a report's chart draws; the table shows all.
 const maxChartRows = 60
 
-// reportsData is the report catalogue page.
+// reportsData is the reports page: the user's saved definitions and the
+// built-in reports, their texts in the user's language.
 type reportsData struct {
+	Saved   []*model.ReportDefinition
 	Reports []model.ReportInfo
 }
 
+// reports lists the user's saved report definitions and every built-in
+// report, by its title in the user's language.
 func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
 	p := c.newPage(r, "reports")
-	p.Title = p.T("reports.title")
-	p.Data = reportsData{Reports: store.Reports()}
+	p.Title, p.Done = p.T("reports.title"), doneKey(r)
+	saved, err := c.savedDefinitions(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	infos := store.Reports()
+	for i, info := range infos {
+		infos[i] = localReport(p.view, info)
+	}
+	slices.SortStableFunc(infos, func(a, b model.ReportInfo) int { return strings.Compare(a.Title, b.Title) })
+	p.Data = reportsData{Saved: saved, Reports: infos}
 	c.render(w, r, http.StatusOK, "reports", p)
 }
 
@@ -47,7 +62,9 @@ type reportField struct {
 // reportData is one report's page: the form, and the result when the
 // parameters were valid.
 type reportData struct {
-	Info    model.ReportInfo
+	Info    model.ReportInfo // title, description and parameters in the user's language
+	Action  string           // the page's address: the form's action
+	Saved   *model.ReportDefinition
 	Fields  []reportField
 	Errors  []string // messages about parameters the form has no field for
 	Result  *store.ReportResult
@@ -78,9 +95,18 @@ type chartDataset struct {
 	Data  []float64 `json:"data"`
 }
 
-// report runs one report of the shared engine with the parameters of the
-// query string, parsed as the API parses them (model.ParseReportParams),
-// and draws the form, a chart and the table.
+// reportSource is what a report page runs: a built-in report or a saved
+// definition.
+type reportSource struct {
+	info   model.ReportInfo // its parameters, and its title and description in the user's language
+	action string           // the page's address
+	export string           // the API's address of the same run, which takes format=csv|xlsx
+	label  func(model.ReportColumn) string
+	run    func(ctx context.Context, params model.ReportParams) (*store.ReportResult, error)
+	saved  *model.ReportDefinition
+}
+
+// report runs one report of the shared engine.
 func (c *Console) report(w http.ResponseWriter, r *http.Request) {
 	info, ok := store.ReportInfo(mux.Vars(r)["name"])
 	if !ok {
@@ -88,80 +114,125 @@ func (c *Console) report(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := c.newPage(r, "reports")
-	p.Title = info.Title
-	d := &reportData{Info: info, Zones: commonZones}
+	local := localReport(p.view, info)
+	c.showReport(w, r, p, reportSource{info: local, action: "/reports/" + url.PathEscape(info.Name),
+		export: "/api/v1/reports/" + url.PathEscape(info.Name), label: builtinLabels(local),
+		run: func(ctx context.Context, params model.ReportParams) (*store.ReportResult, error) {
+			return c.cfg.Store.RunReport(ctx, info.Name, params)
+		}})
+}
+
+// showReport runs a report with the parameters of the query string, parsed
+// as the API parses them (model.ParseReportParams), and draws the form, a
+// chart and the table, its labels in the user's language.
+func (c *Console) showReport(w http.ResponseWriter, r *http.Request, p *page, src reportSource) {
+	p.Title, p.Done = src.info.Title, doneKey(r)
+	d := &reportData{Info: src.info, Action: src.action, Saved: src.saved, Zones: commonZones}
 	p.Data = d
-	// Empty fields mean "the default", as an absent API parameter does.
-	q := url.Values{}
-	for k, vs := range r.URL.Query() {
-		if len(vs) > 0 && strings.TrimSpace(vs[0]) != "" {
-			q.Set(k, vs[0])
-		}
-	}
-	if q.Get("tz") == "" {
-		q.Set("tz", p.tz.String())
-	}
-	params, err := model.ParseReportParams(info, q, time.Now())
+	q := reportQuery(r, p.tz)
+	params, err := model.ParseReportParams(src.info, q, time.Now())
 	if err == nil {
-		d.Result, err = c.cfg.Store.RunReport(r.Context(), info.Name, params)
+		d.Result, err = src.run(r.Context(), params)
 	}
-	status := http.StatusOK
-	fieldErrs := map[string]string{}
-	if err != nil {
-		var e *model.Error
-		if !errors.As(err, &e) || e.Code != model.EINVALID {
-			c.fail(w, r, err)
-			return
-		}
-		status = http.StatusUnprocessableEntity
-		if e.Fields != nil {
-			fieldErrs = e.Fields
-		} else {
-			d.Errors = append(d.Errors, e.Message)
-		}
-	}
+	refused, err := invalidFields(err)
 	var pipelines []*model.Pipeline
-	if slices.ContainsFunc(info.Params, func(rp model.ReportParam) bool { return rp.Name == "pipeline_id" }) {
-		list, err := store.List[model.Pipeline](r.Context(), c.cfg.Store, store.ListParams{Limit: 200})
-		if err != nil {
-			c.fail(w, r, err)
-			return
-		}
+	if err == nil && slices.ContainsFunc(src.info.Params, func(rp model.ReportParam) bool { return rp.Name == "pipeline_id" }) {
+		var list store.Page[*model.Pipeline]
+		list, err = store.List[model.Pipeline](r.Context(), c.cfg.Store, store.ListParams{Limit: 200})
 		pipelines = list.Items
 	}
-	d.Fields = reportFields(p, info, q, params, err == nil, fieldErrs, pipelines)
-	known := map[string]bool{}
-	for _, f := range d.Fields {
-		known[f.Name] = true
+	if err != nil {
+		c.fail(w, r, err)
+		return
 	}
-	for k, msg := range fieldErrs {
-		if !known[k] {
-			d.Errors = append(d.Errors, k+": "+msg)
-		}
+	d.Fields = reportFields(p, src.info, q, params, d.Result != nil, refused, pipelines)
+	d.Errors = unplaced(d.Fields, refused)
+	status := http.StatusOK
+	if refused != nil {
+		status = http.StatusUnprocessableEntity
 	}
-	slices.Sort(d.Errors)
 	if d.Result != nil {
+		d.Result.Columns = relabel(d.Result.Columns, src.label)
 		d.From, d.Last = model.Date{Time: params.From}, model.Date{Time: params.To.AddDate(0, 0, -1)}
 		d.Rows, d.Numeric = reportTable(p, d.Result)
 		d.Chart = reportChart(p, d.Result, params)
-		export := url.Values{}
-		for _, f := range d.Fields {
-			if f.Value != "" {
-				export.Set(f.Name, f.Value)
-			}
-		}
-		export.Set("format", "csv")
-		d.CSV = "/api/v1/reports/" + url.PathEscape(info.Name) + "?" + export.Encode()
-		export.Set("format", "xlsx")
-		d.XLSX = "/api/v1/reports/" + url.PathEscape(info.Name) + "?" + export.Encode()
+		d.CSV, d.XLSX = exportLink(src.export, d.Fields, "csv"), exportLink(src.export, d.Fields, "xlsx")
 		p.Scripts = []string{"chart.umd.min.js", "report.js"}
 	}
 	c.render(w, r, status, "report", p)
 }
 
+// reportQuery reads a report form's query string: empty fields mean "the
+// default", as an absent API parameter does; the zone defaults to the
+// user's; the confirmation (done) is not a parameter.
+func reportQuery(r *http.Request, tz *time.Location) url.Values {
+	q := url.Values{}
+	for k, vs := range r.URL.Query() {
+		if len(vs) > 0 && strings.TrimSpace(vs[0]) != "" && k != "done" {
+			q.Set(k, vs[0])
+		}
+	}
+	if q.Get("tz") == "" {
+		q.Set("tz", tz.String())
+	}
+	return q
+}
+
+// invalidFields splits a refusal of the parameters (EINVALID: its fields,
+// or its message under "") from a failure, which it returns.
+func invalidFields(err error) (map[string]string, error) {
+	var e *model.Error
+	if err == nil || !errors.As(err, &e) || e.Code != model.EINVALID {
+		return nil, err
+	}
+	if len(e.Fields) == 0 {
+		return map[string]string{"": e.Message}, nil
+	}
+	return e.Fields, nil
+}
+
+// unplaced lists the refusals the form has no field for, sorted.
+func unplaced(fields []reportField, refused map[string]string) []string {
+	var out []string
+	for k, msg := range refused {
+		switch {
+		case k == "":
+			out = append(out, msg)
+		case !slices.ContainsFunc(fields, func(f reportField) bool { return f.Name == k }):
+			out = append(out, k+": "+msg)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// relabel returns a copy of a result's columns (the engine's may be its
+// catalogue's own) labelled by label.
+func relabel(cols []model.ReportColumn, label func(model.ReportColumn) string) []model.ReportColumn {
+	out := make([]model.ReportColumn, len(cols))
+	for i, col := range cols {
+		col.Label = label(col)
+		out[i] = col
+	}
+	return out
+}
+
+// exportLink is the API's address that exports a run with the form's
+// values in format.
+func exportLink(base string, fields []reportField, format string) string {
+	q := url.Values{}
+	for _, f := range fields {
+		if f.Value != "" {
+			q.Set(f.Name, f.Value)
+		}
+	}
+	q.Set("format", format)
+	return base + "?" + q.Encode()
+}
+
 // reportFields builds the form: the period, the zone and the report's own
-// parameters, with the values asked for (or, after a valid run, the values
-// the run used).
+// parameters (info's, their hints already in the user's language), with the
+// values asked for (or, after a valid run, the values the run used).
 func reportFields(p *page, info model.ReportInfo, q url.Values, params model.ReportParams, valid bool,
 	errs map[string]string, pipelines []*model.Pipeline) []reportField {
 	from, to := q.Get("from"), q.Get("to")
@@ -350,7 +421,10 @@ func reportChart(p *page, res *store.ReportResult, params model.ReportParams) *c
 	return ch
 }
 
-// periodColumn reports whether a first column's key names a period.
+// periodColumn reports whether a first column's key names a period: a
+// built-in report's period column, or a saved definition's time field
+// grouped by a unit ("close_date:month").
 func periodColumn(key string) bool {
-	return key == "period" || key == "bucket" || slices.Contains(model.BucketUnits, key)
+	_, unit, bucketed := strings.Cut(key, ":")
+	return key == "period" || key == "bucket" || slices.Contains(model.BucketUnits, key) || bucketed && slices.Contains(model.BucketUnits, unit)
 }

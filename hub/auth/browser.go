@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"time"
@@ -75,17 +78,51 @@ func (a *Authenticator) toSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, status)
 }
 
+// maxCSRFPart bounds what is read of a file upload's body before the
+// session is checked: the boundary and the token's part.
+const maxCSRFPart = 4 << 10
+
 // pageCSRF returns the CSRF token an unsafe page request carries: the
-// header, else the field of a URL-encoded form (read under a size limit).
+// header, else the field of a URL-encoded form (read under a size limit),
+// else the first part of a multipart form (a file upload puts its
+// csrf_token field first).
 func pageCSRF(w http.ResponseWriter, r *http.Request) string {
 	if t := r.Header.Get(CSRFHeader); t != "" {
 		return t
 	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+	switch ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct {
+	case "application/x-www-form-urlencoded":
+		r.Body = http.MaxBytesReader(w, r.Body, maxPageFormBytes)
+		return r.PostFormValue("csrf_token")
+	case "multipart/form-data":
+		return multipartCSRF(r, params["boundary"])
+	}
+	return ""
+}
+
+// multipartCSRF reads the csrf_token field that opens a multipart body —
+// at most maxCSRFPart bytes — and puts back what it read in front of the
+// body for the handler.
+func multipartCSRF(r *http.Request, boundary string) string {
+	if boundary == "" {
 		return ""
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxPageFormBytes)
-	return r.PostFormValue("csrf_token")
+	var head bytes.Buffer
+	mr := multipart.NewReader(io.TeeReader(io.LimitReader(r.Body, maxCSRFPart), &head), boundary)
+	var token string
+	if part, err := mr.NextPart(); err == nil && part.FormName() == "csrf_token" {
+		if b, err := io.ReadAll(part); err == nil {
+			token = string(b)
+		}
+	}
+	r.Body = replayBody{io.MultiReader(&head, r.Body), r.Body}
+	return token
+}
+
+// replayBody reads from one reader and closes another.
+type replayBody struct {
+	io.Reader
+	io.Closer
 }
 
 type csrfKey struct{}

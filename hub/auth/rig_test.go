@@ -58,7 +58,8 @@ func newRig(t *testing.T, s *store.Store, role string, cfg auth.Config) *rig {
 	r.Handle("/api/v1/echo", a.Middleware(echo))
 	r.Handle("/dav/echo", a.BasicAppPassword(echo))
 	// A page behind Pages, as the console's are: it shows who is signed in
-	// and the session's CSRF token as a form field.
+	// and the session's CSRF token as a form field, and the size of an
+	// uploaded "file" field.
 	refuse := func(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, model.ErrorCode(err), problem.Status(model.ErrorCode(err)))
 	}
@@ -66,6 +67,10 @@ func newRig(t *testing.T, s *store.Store, role string, cfg auth.Config) *rig {
 		u, _ := auth.UserFrom(r.Context())
 		_, _ = fmt.Fprintf(w, `<p>Signed in as <strong>%s</strong> (%s)</p><input type="hidden" name="csrf_token" value="%s">`,
 			u.Name, model.ActorFrom(r.Context()).Role, auth.CSRFFrom(r.Context()))
+		if f, _, err := r.FormFile("file"); err == nil {
+			n, _ := io.Copy(io.Discard, f)
+			_, _ = fmt.Fprintf(w, "<p>file: %d bytes</p>", n)
+		}
 	})
 	r.Handle("/", a.Pages(refuse)(page)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	a.Routes(r)

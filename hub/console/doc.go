@@ -18,8 +18,10 @@
 // reads); the DAVx⁵ set-up page draws its QR code with
 // github.com/piglig/go-qr.
 //
-// It imports model, model/store, model/icalmap, hub/auth, hub/problem,
-// hub/outmail (the reply's type: cmd injects the composer the API uses as
-// Config.Mail) and templates/locale; never connectors (cmd injects what
-// the hub needs from them).
+// It imports model, model/store, model/icalmap, model/secret, hub/auth,
+// hub/problem, hub/outmail (the composer's types: cmd injects the composer
+// the API uses as Config.Mail), hub/merge (documents and template uploads,
+// Config.Merge), templates/lang, templates/templatefile and
+// templates/locale; never connectors (cmd injects what the hub needs from
+// them).
 package console

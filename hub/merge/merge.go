@@ -150,6 +150,10 @@ type Document struct {
 	Activity   *model.Activity
 }
 
+// Blobs returns the blob store the service reads templates and pictures
+// from and saves documents to; the console stores uploaded templates there.
+func (s *Service) Blobs() Blobs { return s.cfg.Blobs }
+
 // Merge merges one record, as the actor in ctx sees it, into a document,
 // and saves it when asked. A record the actor cannot see is ENOTFOUND;
 // mistakes in the template or its data are lang errors with their place

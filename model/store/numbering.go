@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"rapport/model"
@@ -86,3 +87,72 @@ func (d detachedCtx) Value(key any) any {
 	}
 	return d.Context.Value(key)
 }
+
+// NumberCounter is the next value a number kind's counter gives in a
+// period ("" for a counter that never resets, else the year).
+type NumberCounter struct {
+	Kind      string
+	Period    string
+	NextValue int64
+}
+
+// NumberCounters lists every counter that has issued a number (admins).
+func (s *Store) NumberCounters(ctx context.Context) ([]NumberCounter, error) {
+	if !model.ActorFrom(ctx).IsAdmin() {
+		return nil, model.Errorf(model.EFORBIDDEN, "only admins read the number counters")
+	}
+	var out []NumberCounter
+	err := s.conn(ctx).Table("number_sequences").Select("kind, period, next_value").Order("kind, period").Scan(&out).Error
+	return out, dbErr(err)
+}
+
+// Installation returns the numbering settings cmd gave the store.
+func (s *Store) Installation() Installation { return s.install }
+
+// SetNextNumber makes kind's counter of the current period issue next as
+// its next value: to continue the numbers of the system Rapport replaces.
+// Only upwards — a number once issued must never be issued again — and for
+// admins; the change is audited in the same transaction.
+func (s *Store) SetNextNumber(ctx context.Context, kind string, next int64) (NumberCounter, error) {
+	f, ok := model.NumberKinds[kind]
+	if !ok {
+		return NumberCounter{}, model.Errorf(model.ENOTFOUND, "no number kind %q", kind)
+	}
+	if !model.ActorFrom(ctx).IsAdmin() {
+		return NumberCounter{}, model.Errorf(model.EFORBIDDEN, "only admins set the number counters")
+	}
+	loc := s.install.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	c := NumberCounter{Kind: kind, Period: f.Period(time.Now().In(loc)), NextValue: next}
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		if err := db.Exec(`INSERT INTO number_sequences (kind, period, next_value) VALUES (?, ?, 1)
+			ON CONFLICT (kind, period) DO NOTHING`, kind, c.Period).Error; err != nil {
+			return dbErr(err)
+		}
+		var cur int64
+		q := db.Table("number_sequences").Select("next_value").Where("kind = ? AND period = ?", kind, c.Period)
+		if s.engine == migrate.Postgres {
+			q = q.Clauses(forUpdate())
+		}
+		if err := q.Scan(&cur).Error; err != nil {
+			return dbErr(err)
+		}
+		if next < cur || next > maxNumberValue {
+			fe := model.FieldErrors{}
+			fe.Add("next_value", fmt.Sprintf("must be from %d (numbers up to %d were issued) to %d", cur, cur-1, int64(maxNumberValue)))
+			return fe.Err()
+		}
+		if err := db.Exec(`UPDATE number_sequences SET next_value = ? WHERE kind = ? AND period = ?`, next, kind, c.Period).Error; err != nil {
+			return dbErr(err)
+		}
+		return s.Audit(ctx, "numbering.set", "", kind, "", map[string]any{"period": c.Period, "from": cur, "to": next})
+	})
+	return c, err
+}
+
+// maxNumberValue bounds a counter set by hand (a typo of many digits would
+// otherwise widen every later number).
+const maxNumberValue = 1_000_000_000

@@ -11,10 +11,10 @@ import (
 type StageSum struct {
 	PipelineID string
 	Stage      string
-	Currency string
-	Deals    int64
-	Amount   model.Decimal
-	Weighted model.Decimal
+	Currency   string
+	Deals      int64
+	Amount     model.Decimal
+	Weighted   model.Decimal
 }
 
 // PipelineSums counts and sums a pipeline's open deals per stage and

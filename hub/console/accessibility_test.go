@@ -44,7 +44,9 @@ func TestAccessibility(t *testing.T) {
 		"/reports", "/reports/pipeline_by_stage?from=2020-01-01&to=2030-01-01",
 		"/kb", "/kb/articles/" + d.article.ID, "/kb/articles/" + d.article.ID + "/edit",
 		"/profile", "/profile/dav/thunderbird", "/profile/dav/apple", "/profile/dav/davx5", "/profile/dav/outlook",
-		"/admin"}
+		"/admin", "/admin/users", "/admin/users/new", "/admin/users/" + d.mia.ID, "/admin/teams", "/admin/territories",
+		"/admin/roles", "/admin/numbering", "/admin/webhooks", "/admin/mailboxes", "/admin/quarantine", "/admin/templates",
+		"/reports/saved/new"}
 	c := newChrome(t, 3*time.Minute)
 	c.open(g.srv.URL+"/login", `document.getElementById('login') !== null`)
 	c.audit(g.srv.URL + "/login")

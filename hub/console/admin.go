@@ -6,33 +6,39 @@ import (
 	"rapport/model"
 )
 
-// adminSection is one entry of the administration index: its address and
-// the catalogue keys of its name and description.
+// adminSection is one entry of the administration index: its address,
+// the catalogue keys of its name and description, and whether only
+// administrators may open it (the others follow the API: every employee
+// reads mailboxes and the quarantine and writes document templates).
 type adminSection struct {
 	Href, Name, About string
+	AdminOnly         bool
 }
 
 // adminSections are the administration pages, in the index's order.
 var adminSections = []adminSection{
-	{"/admin/users", "admin.users", "admin.users.about"},
-	{"/admin/teams", "admin.teams", "admin.teams.about"},
-	{"/admin/territories", "admin.territories", "admin.territories.about"},
-	{"/admin/roles", "admin.roles", "admin.roles.about"},
-	{"/admin/webhooks", "admin.webhooks", "admin.webhooks.about"},
-	{"/admin/mailboxes", "admin.mailboxes", "admin.mailboxes.about"},
-	{"/admin/quarantine", "admin.quarantine", "admin.quarantine.about"},
-	{"/admin/templates", "admin.templates", "admin.templates.about"},
-	{"/admin/numbering", "admin.numbering", "admin.numbering.about"},
+	{"/admin/users", "admin.users", "admin.users.about", true},
+	{"/admin/teams", "admin.teams", "admin.teams.about", true},
+	{"/admin/territories", "admin.territories", "admin.territories.about", true},
+	{"/admin/roles", "admin.roles", "admin.roles.about", true},
+	{"/admin/webhooks", "admin.webhooks", "admin.webhooks.about", true},
+	{"/admin/mailboxes", "admin.mailboxes", "admin.mailboxes.about", false},
+	{"/admin/quarantine", "admin.quarantine", "admin.quarantine.about", false},
+	{"/admin/templates", "admin.templates", "admin.templates.about", false},
+	{"/admin/numbering", "admin.numbering", "admin.numbering.about", true},
 }
 
-// admin is the administration index: the sections, for admins only.
+// admin is the administration index: the sections the user may open.
 func (c *Console) admin(w http.ResponseWriter, r *http.Request) {
-	if !c.requireAdmin(w, r) {
-		return
-	}
 	p := c.newPage(r, "admin")
 	p.Title = p.T("admin.title")
-	p.Data = adminSections
+	var open []adminSection
+	for _, s := range adminSections {
+		if p.Admin || !s.AdminOnly {
+			open = append(open, s)
+		}
+	}
+	p.Data = open
 	c.render(w, r, http.StatusOK, "admin", p)
 }
 

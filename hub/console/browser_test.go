@@ -101,7 +101,17 @@ func (c *chrome) follow(step string, act chromedp.Action[chromedp.Void]) {
 // page's text when it does not within 10 s.
 func (c *chrome) waitFor(step, predicate string) {
 	c.t.Helper()
-	_, err := chromedp.Run(c.ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second)))
+	deadline := time.Now().Add(10 * time.Second)
+	var err error
+	for {
+		_, err = chromedp.Run(c.ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(time.Until(deadline))))
+		// A navigation that replaces the document under the poll loses
+		// its execution context: poll again in the new one.
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil {
 		text, _ := chromedp.Run(c.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
 		c.t.Fatalf("%s: %v; the page reads:\n%.1500s", step, err, text)

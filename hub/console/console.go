@@ -221,7 +221,7 @@ type page struct {
 	Title string // the page's <title> and <h1>, already translated
 	Nav   string // the navigation item: "home", "contacts", … "admin"
 	User  *model.User
-	Admin bool // the user administers the installation (the Administration link)
+	Admin bool // the user administers the installation (all of the administration pages)
 	CSRF  string
 	Done  string // catalogue key of a message confirming the last action
 	Data  any

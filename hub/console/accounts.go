@@ -55,10 +55,11 @@ type accountData struct {
 	Contacts     []*model.Contact
 	MoreContacts bool
 	Timeline     *timeline
+	suggestions
 }
 
-// account is the account's 360° view: its card, its people and the one
-// timeline of everything linked to it.
+// account is the account's 360° view: its card, its people, its likely
+// duplicates and the one timeline of everything linked to it.
 func (c *Console) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	acc, err := store.Get[model.Account](ctx, c.cfg.Store, mux.Vars(r)["id"])
@@ -67,8 +68,12 @@ func (c *Console) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := c.newPage(r, "accounts")
-	p.Title = acc.Name
+	p.Title, p.Done = acc.Name, doneKey(r)
 	d := &accountData{Account: acc}
+	if d.suggestions, err = suggest(r, c.cfg.Store, p, acc, accountProbe); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	people, err := store.List[model.Contact](ctx, c.cfg.Store, store.ListParams{Limit: accountContactsMax,
 		Equals: map[string]string{"account_id": acc.ID}})
 	if err != nil {

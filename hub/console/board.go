@@ -250,6 +250,16 @@ func fieldErr(field, msg string) error {
 	return fe.Err()
 }
 
+// formVersion reads the version a form was drawn with (the API's
+// If-Match): a field error "version" when it is missing or not a number.
+func formVersion(s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 1 {
+		return 0, fieldErr("version", "required")
+	}
+	return v, nil
+}
+
 // refusedFields are the catalogue keys of the field errors people meet on
 // the board and the desk (the store's messages are English).
 var refusedFields = map[string]string{"outcome_reason": "refused.reason", "stage": "refused.stage", "version": "refused.version",

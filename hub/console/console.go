@@ -153,6 +153,7 @@ func (c *Console) Mount(r *mux.Router) {
 	rt := routes{r: r, guard: c.cfg.Auth.Pages(c.refuse)}
 	get, post := rt.get, rt.post
 	get("/", c.home)
+	c.mountEditing(rt) // before /contacts/{id} and /quotes/{id}/{action}, which would take its paths
 	get("/contacts", c.contacts)
 	get("/contacts/{id}", c.contact)
 	get("/accounts", c.accounts)
@@ -190,7 +191,6 @@ func (c *Console) Mount(r *mux.Router) {
 	get("/kb/articles/{id}", c.kbArticle)
 	post("/kb/articles/{id}", c.saveKBArticle)
 	get("/kb/articles/{id}/edit", c.kbEdit)
-	c.mountEditing(rt)
 	get("/admin", c.admin)
 	c.mountPeople(rt)
 	c.mountOperations(rt)

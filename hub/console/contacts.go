@@ -73,10 +73,31 @@ type contactData struct {
 	Account  *model.Account
 	Owner    string
 	Timeline *timeline
+	suggestions
 }
 
-// contact is the contact's 360° view: its card, its company and the one
-// timeline. A contact the user may not see answers 404, as the API does.
+// suggestions are a record's likely duplicates on its 360° view, and
+// whether the user may merge them into it.
+type suggestions struct {
+	Duplicates []dupHit
+	CanMerge   bool
+}
+
+// suggest finds the likely duplicates of the record a 360° view shows,
+// except for an htmx request that swaps only the timeline.
+func suggest[T any, P store.RecordPtr[T]](r *http.Request, s *store.Store, p *page, rec P, probe func(P) dupProbe) (suggestions, error) {
+	if partialTarget(r, "timeline") {
+		return suggestions{}, nil
+	}
+	hits, err := findDuplicates(r.Context(), s, probe(rec), probe)
+	explainHits(p.view, hits)
+	owner, team := any(rec).(model.Owned).OwnerTeam()
+	return suggestions{Duplicates: hits, CanMerge: model.CanWrite(model.ActorFrom(r.Context()), rec.Entity(), owner, team)}, err
+}
+
+// contact is the contact's 360° view: its card, its company, its likely
+// duplicates and the one timeline. A contact the user may not see answers
+// 404, as the API does.
 func (c *Console) contact(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ct, err := store.Get[model.Contact](ctx, c.cfg.Store, mux.Vars(r)["id"])
@@ -85,8 +106,12 @@ func (c *Console) contact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := c.newPage(r, "contacts")
-	p.Title = ct.DisplayName
+	p.Title, p.Done = ct.DisplayName, doneKey(r)
 	d := &contactData{Contact: ct}
+	if d.suggestions, err = suggest(r, c.cfg.Store, p, ct, contactProbe); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	p.Data = d
 	ids := &nameIDs{}
 	ids.user(ct.OwnerID)

@@ -219,9 +219,7 @@ func (c *Console) saveKBArticle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	default:
-		f.Version, err = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-		if err != nil || f.Version < 1 {
-			err = fieldErr("version", "required")
+		if f.Version, err = formVersion(r.PostFormValue("version")); err != nil {
 			break
 		}
 		_, err = store.Update(ctx, c.cfg.Store, f.ID, f.Version, func(a *model.KBArticle) error {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 
 	"rapport/hub/problem"
 	"rapport/model"
@@ -39,16 +38,6 @@ func (c *Console) mountOperations(rt routes) {
 	post("/admin/templates/{id}/versions/{rev}/restore", c.restoreDocTemplateVersion)
 	get("/admin/templates/{id}/lint", c.lintDocTemplate)
 	get("/admin/templates/{id}/preview", c.previewDocTemplate)
-}
-
-// opsVersion reads the version a form was drawn with (the API's
-// If-Match).
-func opsVersion(s string) (int64, error) {
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < 1 {
-		return 0, fieldErr("version", "required")
-	}
-	return v, nil
 }
 
 // opsFilter is an equality filter a list page takes from its query:

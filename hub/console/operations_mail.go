@@ -234,7 +234,7 @@ func (c *Console) retryQuarantined(w http.ResponseWriter, r *http.Request) {
 // discardQuarantined gives up on a waiting message, with the version the
 // page was drawn with (the API's If-Match); the store lets admins only.
 func (c *Console) discardQuarantined(w http.ResponseWriter, r *http.Request) {
-	version, err := opsVersion(r.PostFormValue("version"))
+	version, err := formVersion(r.PostFormValue("version"))
 	var q *model.MailQuarantine
 	if err == nil {
 		q, err = c.cfg.Store.DiscardQuarantine(r.Context(), mux.Vars(r)["id"], version)

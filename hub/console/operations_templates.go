@@ -248,7 +248,7 @@ func (c *Console) uploadDocTemplateVersion(w http.ResponseWriter, r *http.Reques
 	}
 	var version int64
 	if err == nil {
-		version, err = opsVersion(up.fields["version"])
+		version, err = formVersion(up.fields["version"])
 	}
 	var file store.TemplateFile
 	if err == nil {
@@ -273,7 +273,7 @@ func (c *Console) uploadDocTemplateVersion(w http.ResponseWriter, r *http.Reques
 // as a new revision, with the version the page was drawn with.
 func (c *Console) restoreDocTemplateVersion(w http.ResponseWriter, r *http.Request) {
 	vars := mux.Vars(r)
-	version, err := opsVersion(r.PostFormValue("version"))
+	version, err := formVersion(r.PostFormValue("version"))
 	rev, rerr := strconv.Atoi(vars["rev"])
 	if err == nil && (rerr != nil || rev < 1) {
 		err = model.Errorf(model.ENOTFOUND, "no such revision")

@@ -123,7 +123,7 @@ func (c *Console) setWebhookActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	on := r.PostFormValue("active") == "true"
-	version, err := opsVersion(r.PostFormValue("version"))
+	version, err := formVersion(r.PostFormValue("version"))
 	if err == nil {
 		_, err = store.Update(r.Context(), c.cfg.Store, mux.Vars(r)["id"], version, func(e *model.WebhookEndpoint) error {
 			e.Active = on

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -178,7 +177,7 @@ func adminWrite[T any, P store.RecordPtr[T]](ctx context.Context, s *store.Store
 	if err != nil {
 		return cur, 0, err
 	}
-	version, err := adminVersion(r)
+	version, err := formVersion(r.PostFormValue("version"))
 	if err != nil {
 		return cur, cur.RecordMeta().Version, err
 	}
@@ -190,15 +189,6 @@ func adminWrite[T any, P store.RecordPtr[T]](ctx context.Context, s *store.Store
 		version = cur.RecordMeta().Version
 	}
 	return cur, version, err
-}
-
-// adminVersion reads the version a form was drawn with (the API's If-Match).
-func adminVersion(r *http.Request) (int64, error) {
-	v, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil || v < 1 {
-		return 0, fieldErr("version", "required")
-	}
-	return v, nil
 }
 
 // formText reads a trimmed form field.

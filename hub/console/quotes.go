@@ -8,7 +8,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"rapport/hub/problem"
 	"rapport/model"
 	"rapport/model/store"
 )
@@ -40,7 +39,8 @@ type quotesData struct {
 }
 
 // quotes lists the quotes the user may see, newest first: search by
-// number, a status filter, "only mine", keyset pages.
+// number, a status filter, an account (?account_id=, shown by its name),
+// "only mine", keyset pages.
 func (c *Console) quotes(w http.ResponseWriter, r *http.Request) {
 	p := c.newPage(r, "quotes")
 	p.Title = p.T("quotes.title")
@@ -53,6 +53,14 @@ func (c *Console) quotes(w http.ResponseWriter, r *http.Request) {
 	d := &quotesData{Statuses: quoteStatuses}
 	if st := v.Get("status"); slices.Contains(quoteStatuses, st) {
 		params.Equals["status"], d.Status = st, st
+	}
+	if id := v.Get("account_id"); id != "" {
+		acc, err := store.Get[model.Account](r.Context(), c.cfg.Store, id)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		params.Equals["account_id"], d.Account = acc.ID, acc
 	}
 	pg, err := store.List[model.Quote](r.Context(), c.cfg.Store, params)
 	if err != nil {
@@ -73,6 +81,9 @@ func (c *Console) quotes(w http.ResponseWriter, r *http.Request) {
 	if d.Status != "" {
 		d.Pager = withParam(d.Pager, "status", d.Status)
 	}
+	if d.Account != nil {
+		d.Pager = withParam(d.Pager, "account_id", d.Account.ID)
+	}
 	p.Data = d
 	if partialTarget(r, "results") {
 		p.Partial = "quote-results"
@@ -92,9 +103,21 @@ type quoteData struct {
 	CanWrite  bool // the user may change the quote (the API's policy)
 	Names     *names
 	// Refused says why the last write failed; RefusedLine names the line
-	// whose form failed ("new" for the add form, "" for the others).
+	// whose form failed ("new" for the add form, "header" and "document"
+	// for the header's and the documents' forms, "" for the others).
 	Refused, RefusedLine string
 	Form                 lineForm // what was typed in the refused form
+	quoteDocs
+}
+
+// quoteState is what a quote page shows besides the quote: the reason the
+// last write failed (nil when none), the form it came from (see
+// quoteData.RefusedLine) and what was typed there.
+type quoteState struct {
+	refused error
+	line    string
+	form    lineForm
+	header  *quoteHeader
 }
 
 // lineForm is a line form's input as typed.
@@ -105,13 +128,12 @@ type lineForm struct {
 // quote is a quote's page: header, lines with their editor, totals,
 // revisions and status actions.
 func (c *Console) quote(w http.ResponseWriter, r *http.Request) {
-	c.renderQuote(w, r, mux.Vars(r)["id"], nil, "", lineForm{})
+	c.renderQuote(w, r, mux.Vars(r)["id"], quoteState{})
 }
 
-// renderQuote draws a quote's page, with refused as the reason the last
-// write failed (nil when none). An htmx request targeting #quote-lines
-// gets only the lines and totals.
-func (c *Console) renderQuote(w http.ResponseWriter, r *http.Request, id string, refused error, line string, form lineForm) {
+// renderQuote draws a quote's page in state st. An htmx request targeting
+// #quote-lines gets only the lines and totals.
+func (c *Console) renderQuote(w http.ResponseWriter, r *http.Request, id string, st quoteState) {
 	ctx := r.Context()
 	s := c.cfg.Store
 	qt, err := store.Get[model.Quote](ctx, s, id)
@@ -127,7 +149,7 @@ func (c *Console) renderQuote(w http.ResponseWriter, r *http.Request, id string,
 	p := c.newPage(r, "quotes")
 	p.Title = p.T("quote.title", qt.Number, qt.Revision)
 	p.Done = doneKey(r)
-	d := &quoteData{Quote: qt, Lines: lines, Actions: quoteActions[qt.Status], Form: form}
+	d := &quoteData{Quote: qt, Lines: lines, Actions: quoteActions[qt.Status], Form: st.form}
 	p.Data = d
 	owner, team := qt.OwnerTeam()
 	d.CanWrite = model.CanWrite(model.ActorFrom(ctx), qt.Entity(), owner, team)
@@ -164,9 +186,19 @@ func (c *Console) renderQuote(w http.ResponseWriter, r *http.Request, id string,
 		c.fail(w, r, err)
 		return
 	}
+	if !partial {
+		if d.quoteDocs, err = c.quoteDocs(ctx, qt, d.Names, st.header, d.CanWrite); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+	}
 	status := http.StatusOK
-	if refused != nil {
-		d.Refused, d.RefusedLine, status = refusal(p.view, refused), line, problem.Status(model.ErrorCode(refused))
+	if st.refused != nil {
+		d.RefusedLine = st.line
+		d.Refused, status = docRefusal(p.view, st.refused)
+		if st.line == "header" {
+			d.Header.Errors = fieldReasons(p.view, st.refused)
+		}
 	}
 	if partial {
 		// htmx swaps only successful answers: the refusal is drawn in the
@@ -214,7 +246,7 @@ func (c *Console) editQuoteLines(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		if partialTarget(r, "quote-lines") {
-			c.renderQuote(w, r, cur.ID, nil, "", lineForm{})
+			c.renderQuote(w, r, cur.ID, quoteState{})
 			return
 		}
 		seeOther(w, r, "/quotes/"+cur.ID, "quote_saved")
@@ -228,7 +260,7 @@ func (c *Console) editQuoteLines(w http.ResponseWriter, r *http.Request) {
 	if line == "" {
 		line = "new"
 	}
-	c.renderQuote(w, r, cur.ID, err, line, form)
+	c.renderQuote(w, r, cur.ID, quoteState{refused: err, line: line, form: form})
 }
 
 // input turns the typed line into the API's line input: empty fields are
@@ -298,7 +330,7 @@ func (c *Console) quoteAction(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	c.renderQuote(w, r, cur.ID, err, "", lineForm{})
+	c.renderQuote(w, r, cur.ID, quoteState{refused: err})
 }
 
 // LineRefused reports whether the refusal belongs to the form of line id.

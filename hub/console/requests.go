@@ -248,14 +248,10 @@ func (c *Console) renderRequest(w http.ResponseWriter, r *http.Request, id, form
 		return
 	}
 	d.Queues = queues.Items
-	staff, err := store.List[model.User](ctx, s, store.ListParams{Limit: staffMax, Sort: "name", Filter: model.Filter{All: []model.Condition{
-		{Field: "disabled", Op: "eq", Value: false},
-		{Field: "role", Op: "in", Value: []any{model.RoleAdmin, model.RoleManager, model.RoleAgent}}}}})
-	if err != nil {
+	if d.Staff, err = staffMembers(ctx, s); err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	d.Staff = staff.Items
 	ids := &nameIDs{}
 	ids.contact(req.ContactID)
 	ids.account(req.AccountID)

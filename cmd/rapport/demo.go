@@ -98,6 +98,9 @@ func seedDemo(ctx context.Context, s *store.Store) (string, error) {
 		if err := seedActivities(ctx, s, contacts, []string{admin.ID, agent.ID}); err != nil {
 			return err
 		}
+		if err := seedSales(ctx, s, accounts, contacts, []string{admin.ID, agent.ID}); err != nil {
+			return err
+		}
 		if davPW, _, err = s.CreateAppPassword(ctx, agent.ID, "demo DAV client"); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"rapport/model"
+	"rapport/model/store"
 	"rapport/model/storetest"
 )
 
@@ -286,5 +288,22 @@ func TestDemoSeedsOnceAndPrintsCredentials(t *testing.T) {
 	out := mustRun(t, "", append(g, "export", "contacts", "--format", "csv")...)
 	if n := strings.Count(out, "\r\n") - 1; n < 50 || !strings.Contains(out, "Иванов") || !strings.Contains(out, "Smith") {
 		t.Fatalf("demo has %d contacts", n)
+	}
+	// The console's board, desk, quotes and answer book have something to show.
+	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(data, "rapport.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sys := model.WithActor(context.Background(), model.System)
+	deals, err1 := store.List[model.Opportunity](sys, s, store.ListParams{Limit: 100})
+	reqs, err2 := store.List[model.Request](sys, s, store.ListParams{Limit: 100})
+	quotes, err3 := store.List[model.Quote](sys, s, store.ListParams{Limit: 100})
+	kb, err4 := store.List[model.KBArticle](sys, s, store.ListParams{Limit: 100})
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		t.Fatal(err)
+	}
+	if len(deals.Items) != 12 || len(reqs.Items) != 8 || len(quotes.Items) != 3 || len(kb.Items) != 1 {
+		t.Errorf("demo: %d deals, %d requests, %d quotes, %d articles", len(deals.Items), len(reqs.Items), len(quotes.Items), len(kb.Items))
 	}
 }

@@ -176,6 +176,11 @@ func endToEnd(t *testing.T, engine string) {
 	if strings.Count(string(vcf), "BEGIN:VCARD") != 5 || !strings.Contains(string(vcf), "山田") {
 		t.Fatalf("export:\n%s", vcf)
 	}
+	// The last admin cannot be disabled; once another admin exists, they can.
+	if _, err := run(t, "", append(g, "user", "disable", "boss@example.com")...); err == nil || !strings.Contains(err.Error(), "last active admin") {
+		t.Fatalf("disabling the last admin: %v", err)
+	}
+	cli("correct horse battery\n", "user", "add", "--email", "deputy@example.com", "--name", "Deputy", "--role", "admin", "--password-stdin")
 	cli("", "user", "disable", "boss@example.com")
 	if status, _ := api("GET", "/contacts", ""); status != http.StatusUnauthorized {
 		t.Fatalf("disabled user's token still works: %d", status)

@@ -3,6 +3,7 @@ package console_test
 import (
 	_ "embed"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +26,15 @@ const axeRun = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wc
 	.then(r => r.violations.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' — ' +
 		v.nodes.slice(0, 5).map(n => n.target.join(' ')).join(', ')))`
 
+// shotName turns a path into a screenshot's file name.
+var shotName = regexp.MustCompile(`[^a-z0-9]+`)
+
 // TestAccessibility runs axe-core over the console's main pages in
 // headless Chromium, as an administrator in English and as an agent in
 // Russian, and fails on any WCAG 2.1 A/AA violation (labels, contrast,
 // landmarks, names of controls, language). Markup does not depend on the
-// engine, so it runs on SQLite only.
+// engine, so it runs on SQLite only. It saves a screenshot of every page
+// in both languages, and fails on any script error or CSP violation.
 func TestAccessibility(t *testing.T) {
 	g := newRig(t, storetest.Open(t, "sqlite"), withMail(&mailer{}))
 	d := seedDesk(t, g)
@@ -52,9 +57,10 @@ func TestAccessibility(t *testing.T) {
 	c.audit(g.srv.URL + "/login")
 	for _, who := range []struct{ login, lang string }{{"adam", "en"}, {"anna", "ru"}} {
 		c.signIn(g.srv.URL, who.login)
-		for _, path := range pages {
+		for i, path := range pages {
 			c.open(g.srv.URL+path, fmt.Sprintf(`document.readyState === 'complete' && document.documentElement.lang === %q`, who.lang))
 			c.audit(who.login + " " + path)
+			c.shot(fmt.Sprintf("%s-%02d-%s", who.login, i, shotName.ReplaceAllString(strings.Trim(path, "/"), "-")))
 		}
 		c.follow("sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button[type=submit]`)))
 		c.waitFor("signed out", `location.pathname === '/login' && document.getElementById('login') !== null`)

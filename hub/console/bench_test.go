@@ -30,6 +30,8 @@ type benchSite struct {
 	request string // a request with a long chronology
 	report  string // the query of the board's pipeline_by_stage report
 	quote   string // a draft quote with benchQuoteLines lines
+	// quoteAccount is the account of the quote.
+	quoteAccount string
 }
 
 // benchQuoteLines is the number of lines of the benchmark's quote.
@@ -47,8 +49,10 @@ var benchSites = map[string]*benchSite{}
 // view with a timeline of every kind, an account's, the home page, a
 // pipeline board with 2,000 open deals, a deal's page, the requests list,
 // a request with a long chronology, and the pipeline_by_stage report over
-// the board's deals (form, chart data and table), the quotes list and a
-// quote with 50 lines (its line editor and product picker).
+// the board's deals (form, chart data and table), the quotes list, a
+// quote with 50 lines (its line editor and product picker), an account's
+// quotes, a contact's edit form (with its duplicate look-up) and a new
+// one, and the document templates.
 func BenchmarkPages(b *testing.B) {
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
@@ -67,6 +71,10 @@ func BenchmarkPages(b *testing.B) {
 				{"report-pipeline-by-stage", "/reports/pipeline_by_stage?" + site.report},
 				{"quotes", "/quotes"},
 				{"quote-50-lines", "/quotes/" + site.quote},
+				{"quotes-of-account", "/quotes?account_id=" + site.quoteAccount},
+				{"contact-edit", "/contacts/" + site.contact + "/edit"},
+				{"contact-new", "/contacts/new"},
+				{"templates", "/admin/templates"},
 			} {
 				b.Run(p.name, func(b *testing.B) {
 					path := p.path
@@ -148,7 +156,7 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 	srv := hub.New(hub.Config{Store: s, API: api.New(api.Config{Store: s}), Auth: authn, Console: cons, Logger: log})
 	site := &benchSite{h: srv.Handler(), session: &http.Cookie{Name: auth.SessionCookie, Value: plain},
 		contact: f.ct.ID, account: f.acc.ID, board: "/pipelines/" + pl.ID + "/board", deal: w.deal.ID, request: w.request.ID,
-		report: "pipeline_id=" + pl.ID, quote: qf.q.ID}
+		report: "pipeline_id=" + pl.ID, quote: qf.q.ID, quoteAccount: *qf.q.AccountID}
 	benchSites[engine] = site
 	b.Logf("seeded %s: 100,000 contacts, a contact with %d timeline entries, %d open deals", engine, 10*8, benchDeals)
 	return site

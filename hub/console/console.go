@@ -150,7 +150,7 @@ func parsePages() (map[string]*template.Template, error) {
 // Mount registers the console's routes on r. Pages need a staff session
 // (auth.Pages); /static serves the embedded assets to anyone.
 func (c *Console) Mount(r *mux.Router) {
-	rt := routes{r: r, guard: c.cfg.Auth.Pages(c.refuse)}
+	rt := routes{r: r, guard: c.cfg.Auth.Pages(c.refuse), c: c}
 	get, post := rt.get, rt.post
 	get("/", c.home)
 	c.mountEditing(rt) // before /contacts/{id} and /quotes/{id}/{action}, which would take its paths
@@ -201,6 +201,7 @@ func (c *Console) Mount(r *mux.Router) {
 type routes struct {
 	r     *mux.Router
 	guard func(http.Handler) http.Handler
+	c     *Console
 }
 
 // get serves GET and HEAD on path.
@@ -208,9 +209,50 @@ func (rt routes) get(path string, h http.HandlerFunc) {
 	rt.r.Handle(path, rt.guard(h)).Methods(http.MethodGet, http.MethodHead)
 }
 
-// post serves POST on path.
+// maxFormBytes bounds the body of a console form (see upload for files).
+const maxFormBytes = 256 << 10
+
+// post serves POST on path with the form read before h runs: a body over
+// maxFormBytes, or one that does not parse, answers 413 or 400 and h never
+// sees it (handlers read fields with PostFormValue, which would take a
+// broken form for an empty one).
 func (rt routes) post(path string, h http.HandlerFunc) {
+	rt.r.Handle(path, limitBody(maxFormBytes, rt.guard(rt.c.readForm(h)))).Methods(http.MethodPost)
+}
+
+// upload serves POST on path for a form with a file: h limits the body
+// itself, to what its files may weigh.
+func (rt routes) upload(path string, h http.HandlerFunc) {
 	rt.r.Handle(path, rt.guard(h)).Methods(http.MethodPost)
+}
+
+// limitBody cuts a request body at limit bytes.
+func limitBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// readForm parses a posted form (URL-encoded or multipart, within the body
+// limit) before next; a form that cannot be read is refused.
+func (c *Console) readForm(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := r.ParseMultipartForm(maxFormBytes)
+		if errors.Is(err, http.ErrNotMultipart) {
+			err = r.ParseForm()
+		}
+		if err != nil {
+			u, _ := auth.UserFrom(r.Context())
+			status := http.StatusBadRequest
+			if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+				status = http.StatusRequestEntityTooLarge
+			}
+			c.renderError(w, r, status, c.viewFor(r, u))
+			return
+		}
+		next(w, r)
+	}
 }
 
 // page is what every template receives: the view (catalogue, formatting),

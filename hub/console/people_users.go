@@ -201,9 +201,9 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request) {
 // saveUser changes a user with the version the form was drawn with (the
 // API's PATCH /users/{id} with If-Match). Admins cannot change their own
 // role or disable themselves (as they cannot offboard themselves), and no
-// change may leave the installation without an enabled admin: the store
-// checks neither on a plain update, so the console does, in the write's
-// transaction.
+// change may leave the installation without an enabled admin. The store
+// enforces the last rule for every door; the console checks both first, in
+// the write's transaction, to say why in the user's language.
 func (c *Console) saveUser(w http.ResponseWriter, r *http.Request) {
 	if !c.requireAdmin(w, r) {
 		return

@@ -217,6 +217,11 @@ func Delete[T any, P RecordPtr[T]](ctx context.Context, s *Store, id string, ifV
 		if err := authorizeWrite(model.ActorFrom(ctx), cur); err != nil {
 			return err
 		}
+		if u, ok := any(cur).(*model.User); ok {
+			if err := s.checkNotLastAdmin(ctx, u); err != nil {
+				return err
+			}
+		}
 		if err := s.tombstone(ctx, cur); err != nil {
 			return err
 		}

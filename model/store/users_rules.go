@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"rapport/model"
 )
@@ -12,24 +13,21 @@ func init() {
 }
 
 // userRule keeps an enabled admin: a change that demotes or disables the
-// last one is refused, whichever door it came through (API, CLI, console).
-// checkNotLastAdmin locks the other admins' rows, so two admins demoting
-// each other at once cannot both succeed.
+// last one is refused (ECONFLICT), whichever door it came through (API,
+// CLI, console); Delete and offboarding check the same. checkNotLastAdmin
+// locks the other admins' rows, so two admins demoting each other at once
+// cannot both succeed.
 func userRule(ctx context.Context, s *Store, rec, prev model.Record) error {
 	u := rec.(*model.User)
 	old, _ := prev.(*model.User)
 	if old == nil || (u.Role == model.RoleAdmin && !u.Disabled) {
 		return nil
 	}
-	if err := s.checkNotLastAdmin(ctx, old); err != nil {
-		fe := model.FieldErrors{}
-		fe.Add("role", err.Error())
-		return fe.Err()
-	}
-	return nil
+	return s.checkNotLastAdmin(ctx, old)
 }
 
-// maxTerritoryDepth bounds the walk up a territory's parents.
+// maxTerritoryDepth bounds a territory hierarchy (and the walk up a
+// territory's parents).
 const maxTerritoryDepth = 64
 
 // territoryRule refuses a parent that is the territory itself or lies
@@ -56,5 +54,7 @@ func territoryRule(ctx context.Context, s *Store, rec, _ model.Record) error {
 		}
 		id = *rows[0].ParentID
 	}
-	return nil
+	fe := model.FieldErrors{}
+	fe.Add("parent_id", fmt.Sprintf("a territory hierarchy is at most %d levels deep", maxTerritoryDepth))
+	return fe.Err()
 }

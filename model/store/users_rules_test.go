@@ -11,8 +11,9 @@ import (
 
 var sysCtx = model.WithActor(context.Background(), model.System)
 
-// TestLastAdminKept checks that no update, from any door, demotes or
-// disables the last enabled admin, and that it may once another exists.
+// TestLastAdminKept checks that no update or delete, from any door,
+// demotes, disables or removes the last enabled admin, and that an update
+// may once another exists.
 func TestLastAdminKept(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		solo := &model.User{Email: "solo@example.com", Name: "Solo", Role: model.RoleAdmin}
@@ -24,9 +25,12 @@ func TestLastAdminKept(t *testing.T) {
 			"disable": func(u *model.User) { u.Disabled = true },
 		} {
 			_, err := store.Update(sysCtx, s, solo.ID, 0, func(u *model.User) error { change(u); return nil })
-			if model.ErrorCode(err) != model.EINVALID {
+			if model.ErrorCode(err) != model.ECONFLICT {
 				t.Errorf("%s the last admin: %v, want refused", name, err)
 			}
+		}
+		if err := store.Delete[model.User](sysCtx, s, solo.ID, 0); model.ErrorCode(err) != model.ECONFLICT {
+			t.Errorf("delete the last admin: %v, want refused", err)
 		}
 		if got, _ := store.Get[model.User](sysCtx, s, solo.ID); got.Role != model.RoleAdmin || got.Disabled {
 			t.Fatalf("the last admin changed: %+v", got)

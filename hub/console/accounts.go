@@ -55,7 +55,7 @@ type accountData struct {
 	Contacts     []*model.Contact
 	MoreContacts bool
 	Timeline     *timeline
-	suggestions
+	Dups         *dupPanel
 }
 
 // account is the account's 360° view: its card, its people, its likely
@@ -70,8 +70,10 @@ func (c *Console) account(w http.ResponseWriter, r *http.Request) {
 	p := c.newPage(r, "accounts")
 	p.Title, p.Done = acc.Name, doneKey(r)
 	d := &accountData{Account: acc}
-	if d.suggestions, err = suggest(r, c.cfg.Store, p, acc, accountProbe); err != nil {
-		c.fail(w, r, err)
+	p.Data = d
+	var alone bool
+	if d.Dups, alone, err = duplicatesPanel(r, c.cfg.Store, p, "/accounts", acc, accountProbe); err != nil || alone {
+		c.panelOrFail(w, r, p, "account", err)
 		return
 	}
 	people, err := store.List[model.Contact](ctx, c.cfg.Store, store.ListParams{Limit: accountContactsMax,

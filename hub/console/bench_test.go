@@ -32,6 +32,9 @@ type benchSite struct {
 	quote   string // a draft quote with benchQuoteLines lines
 	// quoteAccount is the account of the quote.
 	quoteAccount string
+	// commonContact is a seeded contact whose first name a tenth of all
+	// contacts share (the duplicate look-up's costly case).
+	commonContact string
 }
 
 // benchQuoteLines is the number of lines of the benchmark's quote.
@@ -51,8 +54,9 @@ var benchSites = map[string]*benchSite{}
 // a request with a long chronology, and the pipeline_by_stage report over
 // the board's deals (form, chart data and table), the quotes list, a
 // quote with 50 lines (its line editor and product picker), an account's
-// quotes, a contact's edit form (with its duplicate look-up) and a new
-// one, and the document templates.
+// quotes, a contact's edit form and a new one, a contact's likely
+// duplicates (the panel of its view, for a rare name and for a first name
+// a tenth of all contacts share), and the document templates.
 func BenchmarkPages(b *testing.B) {
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
@@ -62,6 +66,8 @@ func BenchmarkPages(b *testing.B) {
 				{"contacts-search", "/contacts?q=smith"},
 				{"contacts-page-2", ""},
 				{"contact-view", "/contacts/" + site.contact},
+				{"contact-duplicates", "/contacts/" + site.contact + "?duplicates=1"},
+				{"contact-duplicates-common-first-name", "/contacts/" + site.commonContact + "?duplicates=1"},
 				{"account-view", "/accounts/" + site.account},
 				{"home", "/"},
 				{"board-2000-deals", site.board},
@@ -157,6 +163,11 @@ func benchSiteFor(b *testing.B, engine string) *benchSite {
 	site := &benchSite{h: srv.Handler(), session: &http.Cookie{Name: auth.SessionCookie, Value: plain},
 		contact: f.ct.ID, account: f.acc.ID, board: "/pipelines/" + pl.ID + "/board", deal: w.deal.ID, request: w.request.ID,
 		report: "pipeline_id=" + pl.ID, quote: qf.q.ID, quoteAccount: *qf.q.AccountID}
+	seeded, err := store.List[model.Contact](sys, s, store.ListParams{Limit: 1, Q: "smith"})
+	if err != nil || len(seeded.Items) == 0 {
+		b.Fatalf("no seeded contact: %v", err)
+	}
+	site.commonContact = seeded.Items[0].ID
 	benchSites[engine] = site
 	b.Logf("seeded %s: 100,000 contacts, a contact with %d timeline entries, %d open deals", engine, 10*8, benchDeals)
 	return site

@@ -237,6 +237,7 @@ func TestBrowser(t *testing.T) {
 		follow("open contact", chromedp.Click(chromedp.CSS(`#results a[href^="/contacts/"]`)))
 		waitFor("contact view", `document.querySelector('h1')?.textContent === 'Иван Сидоров'`)
 		waitFor("timeline", `['Called about the delivery', 'Invoice address is wrong', 'Summer stock', 'RUB'].every(s => document.getElementById('timeline').textContent.includes(s))`)
+		waitFor("duplicates panel", `document.querySelector('#dups[role="status"]')?.textContent.includes('No possible duplicates found.')`)
 		shot("05-contact")
 		must("filter", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.__samePage = true`),
 			chromedp.Click(chromedp.CSS(`#timeline .chips a[href*="show=requests"]`))))

@@ -73,26 +73,37 @@ type contactData struct {
 	Account  *model.Account
 	Owner    string
 	Timeline *timeline
-	suggestions
+	Dups     *dupPanel
 }
 
-// suggestions are a record's likely duplicates on its 360° view, and
-// whether the user may merge them into it.
-type suggestions struct {
-	Duplicates []dupHit
-	CanMerge   bool
+// dupPanel is a 360° view's panel of likely duplicates. Looking for them
+// costs a few searches (a common first name costs most), so the page is
+// drawn without them and the panel asks for them once shown: htmx loads
+// it in place (?duplicates=1 with HX-Target #dups), and without
+// JavaScript its link opens the page with the panel filled.
+type dupPanel struct {
+	Base     string // the record's page: "/contacts/{id}"
+	Kind     string // where its duplicates' pages are: "/contacts"
+	Loaded   bool
+	Hits     []dupHit
+	CanMerge bool // the user may merge them into the record
 }
 
-// suggest finds the likely duplicates of the record a 360° view shows,
-// except for an htmx request that swaps only the timeline.
-func suggest[T any, P store.RecordPtr[T]](r *http.Request, s *store.Store, p *page, rec P, probe func(P) dupProbe) (suggestions, error) {
-	if partialTarget(r, "timeline") {
-		return suggestions{}, nil
+// duplicatesPanel starts the panel of rec's view, and fills it when the
+// request asks for the duplicates: it reports whether to draw the panel
+// alone (the htmx request that loads it).
+func duplicatesPanel[T any, P store.RecordPtr[T]](r *http.Request, s *store.Store, p *page, kind string, rec P,
+	probe func(P) dupProbe) (*dupPanel, bool, error) {
+	d := &dupPanel{Base: kind + "/" + rec.RecordMeta().ID, Kind: kind}
+	alone := partialTarget(r, "dups")
+	if r.URL.Query().Get("duplicates") != "1" && !alone {
+		return d, false, nil
 	}
 	hits, err := findDuplicates(r.Context(), s, probe(rec), probe)
 	explainHits(p.view, hits)
 	owner, team := any(rec).(model.Owned).OwnerTeam()
-	return suggestions{Duplicates: hits, CanMerge: model.CanWrite(model.ActorFrom(r.Context()), rec.Entity(), owner, team)}, err
+	d.Loaded, d.Hits, d.CanMerge = true, hits, model.CanWrite(model.ActorFrom(r.Context()), rec.Entity(), owner, team)
+	return d, alone, err
 }
 
 // contact is the contact's 360° view: its card, its company, its likely
@@ -108,17 +119,29 @@ func (c *Console) contact(w http.ResponseWriter, r *http.Request) {
 	p := c.newPage(r, "contacts")
 	p.Title, p.Done = ct.DisplayName, doneKey(r)
 	d := &contactData{Contact: ct}
-	if d.suggestions, err = suggest(r, c.cfg.Store, p, ct, contactProbe); err != nil {
-		c.fail(w, r, err)
+	p.Data = d
+	var alone bool
+	if d.Dups, alone, err = duplicatesPanel(r, c.cfg.Store, p, "/contacts", ct, contactProbe); err != nil || alone {
+		c.panelOrFail(w, r, p, "contact", err)
 		return
 	}
-	p.Data = d
 	ids := &nameIDs{}
 	ids.user(ct.OwnerID)
 	ids.account(ct.AccountID)
 	c.recordView(w, r, p, "contact", ct.ID, ids, func(tl *timeline, n *names) {
 		d.Timeline, d.Account, d.Owner = tl, n.Account(ct.AccountID), n.User(ct.OwnerID)
 	})
+}
+
+// panelOrFail answers err, or draws the duplicates panel of the page
+// template name alone.
+func (c *Console) panelOrFail(w http.ResponseWriter, r *http.Request, p *page, name string, err error) {
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	p.Partial = "duplicates"
+	c.render(w, r, http.StatusOK, name, p)
 }
 
 // recordView ends a 360° view of entity id: it reads the timeline, loads

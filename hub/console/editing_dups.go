@@ -121,8 +121,19 @@ func findDuplicates[T any, P store.RecordPtr[T]](ctx context.Context, s *store.S
 		}
 		telling[k] = holders <= dupHolders
 	}
-	for _, q := range blockQueries(p.name) {
-		if _, err := look(store.ListParams{Limit: dupBlock, Q: q, Sort: "name"}); err != nil {
+	for _, b := range nameBlocks(p.name) {
+		// The block's word alone first: a rare word (most surnames) is
+		// read whole in one cheap query, which holds the block; only a
+		// common one (a first name many share) needs the initial too,
+		// whose short prefix costs the search index more.
+		found, err := look(store.ListParams{Limit: dupBlock, Q: b.word, Sort: "name"})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) < dupBlock-1 || b.initial == "" {
+			continue
+		}
+		if _, err := look(store.ListParams{Limit: dupBlock, Q: b.word + " " + b.initial, Sort: "name"}); err != nil {
 			return nil, err
 		}
 	}
@@ -139,14 +150,17 @@ func findDuplicates[T any, P store.RecordPtr[T]](ctx context.Context, s *store.S
 	return hits[:min(len(hits), dupShown)], nil
 }
 
-// blockQueries turns a name's blocking keys ("anna|b": a word starting
-// "anna" and another starting "b") into search queries ("anna b"), which
-// match by word prefix as the blocks do.
-func blockQueries(n model.DuplicateName) []string {
-	var out []string
+// nameBlock is one blocking key of a name: a word and the initial of
+// another ("anna|b": a word starting "anna" and another starting "b"),
+// which the search matches by word prefix as the blocks do.
+type nameBlock struct{ word, initial string }
+
+// nameBlocks reads a name's first blocking keys.
+func nameBlocks(n model.DuplicateName) []nameBlock {
+	var out []nameBlock
 	for _, k := range n.Keys[:min(len(n.Keys), dupBlocks)] {
-		head, initial, _ := strings.Cut(k, "|")
-		out = append(out, strings.TrimSpace(head+" "+initial))
+		word, initial, _ := strings.Cut(k, "|")
+		out = append(out, nameBlock{strings.TrimSpace(word), strings.TrimSpace(initial)})
 	}
 	return out
 }

@@ -282,12 +282,20 @@ func TestMergeFromSuggestions(t *testing.T) {
 		g.create(g.as(mia), call)
 		b := g.signIn("mia")
 
-		page := b.page("/contacts/" + anna.ID)
+		if page := b.page("/contacts/" + anna.ID); strings.Contains(page, "same e-mail") || !strings.Contains(page, `hx-get="/contacts/`+anna.ID+`?duplicates=1"`) {
+			t.Fatalf("the view looked for duplicates before the panel asked: %.5000s", page)
+		}
+		page := b.page("/contacts/" + anna.ID + "?duplicates=1")
 		merge := `href="/contacts/` + anna.ID + `/merge?loser=` + dup.ID + `"`
+		// The panel alone, as htmx loads it into the drawn page.
+		if panel := b.page("/contacts/"+anna.ID+"?duplicates=1", "HX-Request", "true", "HX-Target", "section#dups"); strings.Contains(panel, "<html") ||
+			!strings.HasPrefix(strings.TrimSpace(panel), `<section id="dups"`) || !strings.Contains(panel, merge) {
+			t.Fatalf("the panel alone: %.3000s", panel)
+		}
 		if !strings.Contains(page, "Possible duplicates") || !strings.Contains(page, merge) || !strings.Contains(page, "same e-mail anna@berg.example") {
 			t.Fatalf("no merge suggestion: %.5000s", page)
 		}
-		if p := b.page("/contacts/" + other.ID); strings.Contains(p, "Possible duplicates") {
+		if p := b.page("/contacts/" + other.ID + "?duplicates=1"); !strings.Contains(p, "No possible duplicates found.") {
 			t.Fatal("Boris has duplicates")
 		}
 		confirm := b.page("/contacts/" + anna.ID + "/merge?loser=" + dup.ID)
@@ -319,8 +327,11 @@ func TestMergeFromSuggestions(t *testing.T) {
 		if a, err := store.Get[model.Activity](sys, g.s, call.ID); err != nil || deref(a.ContactID) != anna.ID {
 			t.Fatalf("the call did not move: %v", err)
 		}
-		if p := b.page("/contacts/" + anna.ID + "?done=merged"); strings.Contains(p, "Possible duplicates") || !strings.Contains(p, "this one now holds both") {
-			t.Fatal("after the merge")
+		if p := b.page("/contacts/" + anna.ID + "?done=merged"); !strings.Contains(p, "this one now holds both") {
+			t.Fatal("no confirmation after the merge")
+		}
+		if p := b.page("/contacts/" + anna.ID + "?duplicates=1"); !strings.Contains(p, "No possible duplicates found.") {
+			t.Fatal("the survivor still has duplicates")
 		}
 		// A retried merge succeeds and changes nothing, as the API's does.
 		if r = b.post("/contacts/"+anna.ID+"/merge", b.withToken("loser_id", dup.ID)); r.code != http.StatusSeeOther {
@@ -355,7 +366,7 @@ func TestMergeFromSuggestions(t *testing.T) {
 		g.create(sys, a1, a2)
 		staff := &model.Contact{FirstName: "Alice", LastName: "Abernathy", AccountID: &a2.ID}
 		g.create(sys, staff)
-		page = b.page("/accounts/" + a1.ID)
+		page = b.page("/accounts/" + a1.ID + "?duplicates=1")
 		if !strings.Contains(page, `href="/accounts/`+a1.ID+`/merge?loser=`+a2.ID+`"`) || !strings.Contains(page, "same website umbrella.example") {
 			t.Fatalf("no account suggestion: %.5000s", page)
 		}

@@ -75,6 +75,8 @@ var editingMessages = map[string][2]string{
 	// Merging duplicates
 	"merge.suggestions":    {"Possible duplicates", "Возможные дубликаты"},
 	"merge.into_this":      {"Merge into this one", "Объединить с этой записью"},
+	"merge.look":           {"Look for possible duplicates", "Найти возможные дубликаты"},
+	"merge.none":           {"No possible duplicates found.", "Возможных дубликатов не найдено."},
 	"merge.reason.email":   {"same e-mail %s", "тот же адрес %s"},
 	"merge.reason.phone":   {"same phone %s", "тот же телефон %s"},
 	"merge.reason.website": {"same website %s", "тот же сайт %s"},
